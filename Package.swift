@@ -1,0 +1,128 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "receptord",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "receptord", targets: ["receptord"]),
+        .executable(name: "receptorctl", targets: ["receptorctl"]),
+        .executable(name: "mesh-bench", targets: ["mesh-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure: bytes <-> values. Depends on NIOCore only.
+        .target(
+            name: "MeshProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: link-state database, shortest paths, failure detector.
+        .target(
+            name: "MeshRouter",
+            dependencies: [
+                "MeshProtocol",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: receptor v1 YAML config -> typed, validated values.
+        .target(
+            name: "MeshConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // The runtime: SwiftNIO + NIOSSL.
+        .target(
+            name: "MeshNode",
+            dependencies: [
+                "MeshProtocol", "MeshRouter", "MeshConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WorkUnits",
+            dependencies: ["MeshNode"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "receptord",
+            dependencies: [
+                "MeshNode", "MeshConfig", "WorkUnits",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "receptorctl",
+            dependencies: [
+                "MeshProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mesh-bench",
+            dependencies: [
+                "MeshNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeshProtocolTests",
+            dependencies: [
+                "MeshProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter"], swiftSettings: swiftSettings),
+        .testTarget(name: "MeshConfigTests", dependencies: ["MeshConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MeshNodeTests",
+            dependencies: [
+                "MeshNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: ["MeshProtocol"], swiftSettings: swiftSettings),
+    ]
+)

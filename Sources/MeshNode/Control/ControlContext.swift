@@ -1,0 +1,62 @@
+import Foundation
+import MeshProtocol
+import NIOCore
+
+/// What control sessions need from the daemon beyond the mesh core.
+final class ControlContext {
+    unowned let core: MeshCore
+    let tls: TLSRegistry
+    /// Re-reads the configuration file; succeeds with nil or with the error text and its ERRORCODE.
+    let reload: () -> EventLoopFuture<String?>
+
+    init(core: MeshCore, tls: TLSRegistry, reload: @escaping () -> EventLoopFuture<String?>) {
+        self.core = core
+        self.tls = tls
+        self.reload = reload
+    }
+}
+
+/// Facts about this machine for `status`.
+enum SystemInfo {
+    static var cpuCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Total memory in MiB, from /proc/meminfo (falls back to Foundation).
+    static var memoryMiB: Int {
+        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
+                let parts = line.split(separator: " ")
+                if parts.count >= 2, let kb = Int(parts[1]) { return kb / 1024 }
+            }
+        }
+        return Int(ProcessInfo.processInfo.physicalMemory / 1_048_576)
+    }
+}
+
+/// RFC 3339 with nanoseconds, trailing zeros trimmed, in UTC, as Go's `time.RFC3339Nano`.
+enum RFC3339 {
+    static func format(millisecondsSince1970 ms: Int64) -> String {
+        format(Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    static func format(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970
+        let whole = Int64(seconds.rounded(.down))
+        let nanos = Int64(((seconds - Double(whole)) * 1_000_000_000).rounded())
+        var tm = tm()
+        var t = time_t(whole)
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        var text =
+            "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))"
+        if nanos > 0 && nanos < 1_000_000_000 {
+            var frac = String(nanos)
+            frac = String(repeating: "0", count: 9 - frac.count) + frac
+            while frac.hasSuffix("0") { frac.removeLast() }
+            text += "." + frac
+        }
+        return text + "Z"
+    }
+}

@@ -1,0 +1,377 @@
+import Foundation
+import Logging
+import MeshProtocol
+import MeshRouter
+import NIOCore
+
+/// The heart of a node: links, the link-state router, forwarding, local services and streams.
+///
+/// Confinement: one `MeshCore` lives on one event loop, and every link channel, stream and control
+/// session of the node runs on that loop too. That removes all locking from the data path; a TLS
+/// link is bounded by about one core per GB/s anyway (stack-notes), and a 2-core machine runs the
+/// work units and the other side of a benchmark on the other core. Sharding links over several
+/// loops is a later step if a node must carry more than one core's worth of traffic.
+public final class MeshCore {
+    public let settings: MeshSettings
+    public let loop: any EventLoop
+    public var localNode: String { settings.nodeID }
+    /// Random per process start; tells a restarted node (or a duplicate) apart.
+    public let instance: UInt64
+    var heartbeatInterval: Duration { settings.heartbeatInterval }
+    var deadTimeout: Duration { settings.deadTimeout }
+    let logger: Logger
+    let startTime = Date()
+
+    private var router: LinkStateRouter
+    private var sequenceStore: SequenceStore
+    private var routerTimer: LoopTimer
+    private var links: [String: LinkHandler] = [:]
+    private var localServices: [String: ServiceAdvertisement] = [:]
+    private var datagramHandlers: [String: (MeshMessage) -> Void] = [:]
+    private(set) var streams: StreamManager!
+    private var reportedDuplicates: Set<UInt64> = []
+    /// Called after the routing table changes (for observers such as tests and metrics).
+    public var onRoutesChanged: (() -> Void)?
+
+    /// Counters for status and metrics.
+    public private(set) var forwardedMessages = 0
+    public private(set) var droppedMessages = 0
+
+    public init(settings: MeshSettings, loop: any EventLoop, logger: Logger) {
+        self.settings = settings
+        self.loop = loop
+        self.logger = logger
+        self.instance = UInt64.random(in: 1...UInt64.max)
+        let nodeDirectory = settings.dataDirectory + "/" + settings.nodeID
+        try? FileManager.default.createDirectory(atPath: nodeDirectory, withIntermediateDirectories: true)
+        self.sequenceStore = SequenceStore(directory: nodeDirectory)
+        self.router = LinkStateRouter(
+            localNode: settings.nodeID,
+            instance: instance,
+            initialSequence: sequenceStore.first,
+            startTimeMillis: Int64(Date().timeIntervalSince1970 * 1000),
+            configuration: RouterConfiguration(
+                refreshInterval: settings.routeRefresh,
+                lifetime: settings.routeLifetime
+            )
+        )
+        self.routerTimer = LoopTimer(loop: loop)
+        self.streams = StreamManager(
+            core: self,
+            loop: loop,
+            localNode: settings.nodeID,
+            configuration: settings.streams,
+            logger: logger
+        )
+        registerDatagramService("ping") { [unowned self] message in
+            guard message.kind == .datagram else { return }
+            self.originate(
+                MeshMessage(
+                    kind: .datagram,
+                    sourceNode: self.localNode,
+                    destinationNode: message.sourceNode,
+                    sourceService: "ping",
+                    destinationService: message.sourceService,
+                    payload: ByteBuffer()
+                )
+            )
+        }
+    }
+
+    // MARK: clock
+
+    private var now: Duration { loop.monotonicNow }
+    private var wallClockMillis: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    // MARK: router
+
+    private func apply(_ actions: [RouterAction]) {
+        for action in actions {
+            switch action {
+            case .send(let ads, let neighbours):
+                for n in neighbours {
+                    guard let link = links[n] else { continue }
+                    var start = 0
+                    while start < ads.count {
+                        let end = min(ads.count, start + 256)
+                        link.sendControl(.routing(Array(ads[start..<end])))
+                        start = end
+                    }
+                }
+            case .routesChanged:
+                logger.debug("routing table changed", metadata: ["routes": "\(router.routingTable)"])
+                streams.routesChanged()
+                onRoutesChanged?()
+            case .duplicateNode(let ad):
+                if reportedDuplicates.insert(ad.instance).inserted {
+                    logger.error(
+                        "another node is using our node ID \(localNode) (instance \(ad.instance)); fix the configuration"
+                    )
+                }
+            }
+        }
+        sequenceStore.used(router.sequence)
+        armRouterTimer()
+    }
+
+    private func armRouterTimer() {
+        guard let deadline = router.nextTimerDeadline() else {
+            routerTimer.cancel()
+            return
+        }
+        let delay = max(deadline - now, .zero)
+        routerTimer.schedule(in: delay.timeAmount) { [weak self] in
+            guard let self else { return }
+            self.apply(self.router.tick(now: self.now, wallClockMillis: self.wallClockMillis))
+        }
+    }
+
+    /// Starts the router's timers (refresh and aging).
+    public func start() {
+        apply(router.tick(now: now, wallClockMillis: wallClockMillis))
+    }
+
+    func nextHop(to node: String) -> String? {
+        router.routingTable[node]
+    }
+
+    /// Current routing table: destination -> next hop.
+    public var routingTable: [String: String] { router.routingTable }
+    /// The link-state database as node -> (peer -> cost).
+    public var knownConnectionCosts: [String: [String: Double]] { router.knownConnectionCosts }
+    /// Every advertisement known, ours included.
+    public var advertisements: [RoutingAdvertisement] { router.advertisements }
+
+    /// Established links: peer -> cost.
+    public var connections: [(node: String, cost: Double)] {
+        links.values.compactMap { link in link.peer.map { ($0, link.cost) } }.sorted { $0.node < $1.node }
+    }
+
+    /// Information about one link, for status and metrics.
+    public func linkInfo(_ peer: String) -> (rtt: Duration?, queuedBytes: Int, dropped: Int)? {
+        guard let l = links[peer] else { return nil }
+        return (l.lastRTT, l.queuedBytes, l.droppedDataFrames)
+    }
+
+    // MARK: links
+
+    /// A link finished its hello. Returns a reason to refuse it, or nil to accept.
+    func linkEstablished(_ link: LinkHandler, peer: String, cost: Double, peerInstance: UInt64) -> String? {
+        if let existing = links[peer], existing !== link {
+            if existing.peerInstance != peerInstance {
+                // Two live processes claim one node ID: keep the first, never flap between them.
+                return "node \(peer) is already connected (another instance); duplicate node ID?"
+            }
+            // Same peer process, a second link (both sides dialled, or a reconnect racing the old
+            // link's death). Both ends keep the link dialled by the smaller node ID, so they agree.
+            let preferNew: Bool
+            let newDialer = link.role == .dialer ? localNode : peer
+            let oldDialer = existing.role == .dialer ? localNode : peer
+            if newDialer == oldDialer {
+                preferNew = true  // a reconnect: the new connection is the live one
+            } else {
+                preferNew = newDialer < oldDialer
+            }
+            guard preferNew else { return "already connected to \(peer) by a preferred link" }
+            links[peer] = link
+            existing.shutdown(reason: "replaced by a preferred link")
+            apply(router.linkUp(peer, cost: cost, now: now, wallClockMillis: wallClockMillis))
+            return nil
+        }
+        links[peer] = link
+        apply(router.linkUp(peer, cost: cost, now: now, wallClockMillis: wallClockMillis))
+        return nil
+    }
+
+    func linkClosed(_ link: LinkHandler) {
+        guard let peer = link.peer, links[peer] === link else { return }
+        links[peer] = nil
+        apply(router.linkDown(peer, now: now, wallClockMillis: wallClockMillis))
+    }
+
+    func receivedRouting(_ ads: [RoutingAdvertisement], from peer: String) {
+        var actions: [RouterAction] = []
+        for ad in ads {
+            actions += router.receive(ad, from: peer, now: now, wallClockMillis: wallClockMillis)
+        }
+        apply(actions)
+    }
+
+    /// Closes every link (shutdown or reload).
+    public func closeAllLinks(reason: String) {
+        for link in Array(links.values) { link.shutdown(reason: reason) }
+    }
+
+    // MARK: services
+
+    /// Advertises a service (replacing one of the same name).
+    public func advertise(_ service: ServiceAdvertisement) {
+        localServices[service.name] = service
+        publishServices()
+    }
+
+    public func withdraw(service name: String) {
+        localServices[name] = nil
+        publishServices()
+    }
+
+    private func publishServices() {
+        let list = localServices.values.sorted { $0.name < $1.name }
+        apply(router.setLocalServices(list, now: now, wallClockMillis: wallClockMillis))
+    }
+
+    /// Whether a service name is taken on this node (mesh services are unique per node).
+    public func serviceInUse(_ name: String) -> Bool {
+        localServices[name] != nil || datagramHandlers[name] != nil || streams.isListening(name)
+    }
+
+    /// Receives datagrams (and unreachable reports) addressed to `service` on this node.
+    func registerDatagramService(_ service: String, handler: @escaping (MeshMessage) -> Void) {
+        datagramHandlers[service] = handler
+    }
+
+    func unregisterDatagramService(_ service: String) {
+        datagramHandlers[service] = nil
+    }
+
+    /// A fresh random 8-character service name.
+    func makeEphemeralServiceName() -> String {
+        let chars = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        while true {
+            let name = String((0..<8).map { _ in chars.randomElement()! })
+            if !serviceInUse(name) { return name }
+        }
+    }
+
+    // MARK: forwarding
+
+    /// A message arrived on a link.
+    func receivedMessage(_ message: MeshMessage, fromLink: LinkHandler) {
+        route(message)
+    }
+
+    /// Sends a message that this node originates.
+    func originate(_ message: MeshMessage) {
+        route(message)
+    }
+
+    /// The forwarding decision, in receptor's order: local delivery, then the hop limit, then the route.
+    private func route(_ message: MeshMessage) {
+        if message.destinationNode == localNode {
+            deliverLocally(message)
+            return
+        }
+        guard message.hopsToLive > 0 else {
+            report(.expired, about: message)
+            return
+        }
+        guard let next = router.routingTable[message.destinationNode] else {
+            report(.noRoute, about: message)
+            return
+        }
+        guard let link = links[next] else {
+            report(.noConnection, about: message)
+            return
+        }
+        var forwarded = message
+        forwarded.hopsToLive -= 1
+        if link.sendMessage(forwarded) {
+            forwardedMessages += 1
+        } else {
+            droppedMessages += 1
+        }
+    }
+
+    private func deliverLocally(_ message: MeshMessage) {
+        switch message.kind {
+        case .stream:
+            streams.receive(message)
+        case .datagram:
+            if let handler = datagramHandlers[message.destinationService] {
+                handler(message)
+            } else {
+                report(.serviceUnknown, about: message)
+            }
+        case .unreachable:
+            if let handler = datagramHandlers[message.destinationService] {
+                handler(message)
+            } else {
+                var payload = message.payload
+                if let u = try? Unreachable.decode(from: &payload) {
+                    streams.unreachable(service: message.destinationService, problem: u.problem.description)
+                }
+            }
+        }
+    }
+
+    /// Tells a message's source why it was not delivered (never about an unreachable report).
+    private func report(_ problem: Unreachable.Problem, about message: MeshMessage) {
+        guard message.kind != .unreachable else { return }
+        let report = MeshMessage(
+            kind: .unreachable,
+            sourceNode: localNode,
+            destinationNode: message.sourceNode,
+            sourceService: message.destinationService,
+            destinationService: message.sourceService,
+            payload: Unreachable(problem: problem, reportingNode: localNode).encoded()
+        )
+        if message.sourceNode == localNode {
+            deliverLocally(report)
+        } else {
+            route(report)
+        }
+    }
+
+    // MARK: ping
+
+    /// The result of one ping.
+    public struct PingResult: Sendable {
+        /// The node that answered (the target, or the node that reported a problem).
+        public var from: String
+        public var elapsed: Duration
+        /// Nil on success; else receptor's error text.
+        public var error: String?
+    }
+
+    /// Pings `target` (a node ID; `localhost` means this node) with a hop limit.
+    public func ping(_ target: String, hopsToLive: UInt8 = MeshMessage.defaultHopsToLive, timeout: TimeAmount = .seconds(10))
+        -> EventLoopFuture<PingResult>
+    {
+        let node = target.lowercased() == "localhost" ? localNode : target
+        let service = makeEphemeralServiceName()
+        let promise = loop.makePromise(of: PingResult.self)
+        let started = loop.now
+        let timer = LoopTimer(loop: loop)
+        let finish: (PingResult) -> Void = { [unowned self] result in
+            timer.cancel()
+            self.unregisterDatagramService(service)
+            promise.succeed(result)
+        }
+        registerDatagramService(service) { [unowned self] message in
+            let elapsed = Duration.nanoseconds(Int64((self.loop.now - started).nanoseconds))
+            if message.kind == .unreachable {
+                var payload = message.payload
+                let u = try? Unreachable.decode(from: &payload)
+                finish(PingResult(from: u?.reportingNode ?? message.sourceNode, elapsed: elapsed, error: u?.problem.description ?? "unreachable"))
+            } else {
+                finish(PingResult(from: message.sourceNode, elapsed: elapsed, error: nil))
+            }
+        }
+        timer.schedule(in: timeout) { [unowned self] in
+            let elapsed = Duration.nanoseconds(Int64((self.loop.now - started).nanoseconds))
+            finish(PingResult(from: self.localNode, elapsed: elapsed, error: "timeout"))
+        }
+        originate(
+            MeshMessage(
+                hopsToLive: hopsToLive,
+                kind: .datagram,
+                sourceNode: localNode,
+                destinationNode: node,
+                sourceService: service,
+                destinationService: "ping",
+                payload: ByteBuffer()
+            )
+        )
+        return promise.futureResult
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Logging
+import MeshConfig
+import MeshProtocol
+import NIOCore
+
+/// A running node built from a configuration: the mesh core, its backends (listeners and peers),
+/// control services and proxy services. Reload swaps the backends; everything else stays.
+public final class MeshDaemon {
+    public let core: MeshCore
+    private let configPath: String?
+    private let inlineItems: [ConfigItem]
+    private var config: ReceptorConfig
+    private let tls: TLSRegistry
+    private var listeners: [TCPListenerBackend] = []
+    private var dialers: [TCPDialer] = []
+    private var controlListeners: [ControlServiceListeners] = []
+    private var tcpServers: [TCPServerProxy] = []
+    private var tcpClients: [TCPClientProxy] = []
+    private var controlContext: ControlContext!
+    private let logger: Logger
+
+    /// Settings for the core derived from a configuration.
+    public static func settings(for config: ReceptorConfig, version: String) -> MeshSettings {
+        MeshSettings(
+            nodeID: config.node.id,
+            dataDirectory: config.node.dataDir,
+            heartbeatInterval: config.node.heartbeatInterval,
+            deadTimeout: config.node.deadPeerTimeout,
+            routeLifetime: config.node.routeLifetime,
+            version: version
+        )
+    }
+
+    private init(config: ReceptorConfig, configPath: String?, inlineItems: [ConfigItem], tls: TLSRegistry, core: MeshCore, logger: Logger) {
+        self.config = config
+        self.configPath = configPath
+        self.inlineItems = inlineItems
+        self.tls = tls
+        self.core = core
+        self.logger = logger
+    }
+
+    /// Loads TLS material and builds the node; nothing listens yet. Must be called on `loop`.
+    /// Throws a ``ConfigError`` for unreadable or mismatching certificates.
+    public static func make(
+        config: ReceptorConfig,
+        configPath: String?,
+        inlineItems: [ConfigItem] = [],
+        version: String,
+        loop: any EventLoop,
+        logger: Logger
+    ) throws -> MeshDaemon {
+        let tls = try TLSRegistry(config: config, localNode: config.node.id)
+        let core = MeshCore(settings: settings(for: config, version: version), loop: loop, logger: logger)
+        let daemon = MeshDaemon(config: config, configPath: configPath, inlineItems: inlineItems, tls: tls, core: core, logger: logger)
+        daemon.controlContext = ControlContext(core: core, tls: tls) { [unowned daemon] in daemon.reload() }
+        return daemon
+    }
+
+    /// Starts the router, services and backends. The future fails (and everything is stopped again)
+    /// if any listener cannot bind.
+    public func start() -> EventLoopFuture<Void> {
+        for u in config.unsupported {
+            logger.warning("\(u.name) (item \(u.index)) is not supported yet: \(u.reason); ignoring it")
+        }
+        core.start()
+        return startServices().assumeIsolated().flatMap { [self] in
+            self.startBackends(self.config)
+        }.flatMapError { [self] error in
+            self.stop()
+            return self.core.loop.makeFailedFuture(error)
+        }.nonisolated()
+    }
+
+    private func startServices() -> EventLoopFuture<Void> {
+        var futures: [EventLoopFuture<Void>] = []
+        for entry in config.controlServices {
+            let l = ControlServiceListeners(entry: entry, context: controlContext, logger: logger)
+            controlListeners.append(l)
+            futures.append(l.start())
+        }
+        for entry in config.tcpServers {
+            if let name = entry.tlsClient {
+                logger.warning("tcp-server tlsclient \(name): TLS over mesh streams is not supported yet; using a plain stream")
+            }
+            let p = TCPServerProxy(entry: entry, core: core, tls: entry.tlsServer.flatMap { tls.servers[$0] }, logger: logger)
+            tcpServers.append(p)
+            futures.append(p.start())
+        }
+        do {
+            for entry in config.tcpClients {
+                let p = TCPClientProxy(entry: entry, core: core, logger: logger)
+                try p.start()
+                tcpClients.append(p)
+            }
+        } catch {
+            return core.loop.makeFailedFuture(error)
+        }
+        return EventLoopFuture.andAllSucceed(futures, on: core.loop)
+    }
+
+    private func startBackends(_ config: ReceptorConfig) -> EventLoopFuture<Void> {
+        var futures: [EventLoopFuture<Void>] = []
+        for entry in config.tcpListeners {
+            let handshake = LinkHandshake(
+                localNode: core.localNode,
+                cost: entry.cost,
+                nodeCost: entry.nodeCost,
+                allowedPeers: entry.allowedPeers.map(Set.init)
+            )
+            let l = TCPListenerBackend(
+                address: HostPort(host: entry.bindAddr, port: entry.port),
+                tls: entry.tls.flatMap { tls.servers[$0] },
+                handshake: handshake,
+                core: core
+            )
+            listeners.append(l)
+            futures.append(
+                l.start().flatMapErrorThrowing { error in
+                    throw ConfigError(entry: "tcp-listener", index: nil, field: "port", message: "cannot listen on \(entry.bindAddr):\(entry.port): \(error)")
+                }
+            )
+        }
+        for entry in config.tcpPeers {
+            guard let address = HostPort(entry.address) else {
+                return core.loop.makeFailedFuture(
+                    ConfigError(entry: "tcp-peer", index: nil, field: "address", message: "invalid address \(entry.address)")
+                )
+            }
+            let handshake = LinkHandshake(
+                localNode: core.localNode,
+                cost: entry.cost,
+                nodeCost: [:],
+                allowedPeers: entry.allowedPeers.map(Set.init)
+            )
+            let d = TCPDialer(
+                address: address,
+                redial: entry.redial,
+                tls: entry.tls.flatMap { tls.clients[$0] },
+                handshake: handshake,
+                core: core
+            )
+            dialers.append(d)
+            d.start()
+        }
+        return EventLoopFuture.andAllSucceed(futures, on: core.loop)
+    }
+
+    private func stopBackends() {
+        for l in listeners { l.stop() }
+        for d in dialers { d.stop() }
+        listeners.removeAll()
+        dialers.removeAll()
+    }
+
+    /// The `reload` command: re-reads the file, refuses changes to non-reloadable entries (code 3),
+    /// and restarts all backends (code 4 on failure).
+    public func reload() -> EventLoopFuture<String?> {
+        let loop = core.loop
+        guard let configPath else {
+            return loop.makeSucceededFuture("no configuration file was provided, reload function not set ERRORCODE 4")
+        }
+        let newConfig: ReceptorConfig
+        do {
+            let fileItems = try ConfigLoader.load(path: configPath).items
+            newConfig = try ConfigLoader.build(items: fileItems + inlineItems)
+        } catch {
+            return loop.makeSucceededFuture("\(error) ERRORCODE 4")
+        }
+        if let difference = config.reloadDifference(to: newConfig) {
+            return loop.makeSucceededFuture("\(difference) ERRORCODE 3")
+        }
+        logger.info("reloading backends from \(configPath)")
+        stopBackends()
+        core.closeAllLinks(reason: "configuration reloaded")
+        config = newConfig
+        return startBackends(newConfig).map { nil }.flatMapError { error in
+            loop.makeSucceededFuture("\(error) ERRORCODE 4")
+        }
+    }
+
+    /// The TCP port of the first listener (for tests that bind port 0).
+    public var listenerPorts: [Int] { listeners.compactMap(\.boundPort) }
+
+    /// Stops everything: links closed cleanly, listeners closed.
+    public func stop() {
+        stopBackends()
+        for c in controlListeners { c.stop() }
+        for p in tcpServers { p.stop() }
+        for p in tcpClients { p.stop() }
+        core.streams.resetAll(reason: "node shutting down")
+        core.closeAllLinks(reason: "node shutting down")
+    }
+}

@@ -1,0 +1,305 @@
+import DequeModule
+import Logging
+import MeshProtocol
+import NIOCore
+
+/// The protocol engine of one link: hello and identity checks, heartbeats and failure detection,
+/// and the outbound queues (routing and heartbeats go straight to the socket; data waits in a
+/// bounded queue that is only fed to the socket while it is writable, so control traffic is never
+/// stuck behind bulk data).
+///
+/// Pipeline: `[NIOSSLHandler] -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`.
+final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = LinkFrame
+    typealias OutboundOut = ByteBuffer
+
+    /// Which side opened the TCP (or other) connection.
+    enum Role: Sendable {
+        case dialer
+        case listener
+    }
+
+    enum State {
+        case awaitingHello
+        case established(peer: String)
+        case closed
+    }
+
+    let role: Role
+    let handshake: LinkHandshake
+    let backendDescription: String
+    private let core: MeshCore
+    /// Filled by the TLS verification callback with the node IDs in the peer's certificate; nil
+    /// when the link has no TLS or skips the check.
+    private let peerIdentity: PeerIdentity?
+    private var logger: Logger
+
+    private(set) var state: State = .awaitingHello
+    private var context: ChannelHandlerContext?
+    private var detector: FailureDetector?
+    private let helloTimeout: TimeAmount = .seconds(10)
+    private var timer: LoopTimer?
+    private var flushPending = false
+
+    private var dataQueue = Deque<ByteBuffer>()
+    private var dataQueueBytes = 0
+    /// Bound on the data queue; frames past it are dropped (streams resend end to end).
+    static let dataQueueLimit = 16 << 20
+    private(set) var droppedDataFrames = 0
+
+    /// Peer's instance, from its hello.
+    private(set) var peerInstance: UInt64 = 0
+    /// Most recent heartbeat round trip.
+    private(set) var lastRTT: Duration?
+    /// The agreed link cost once established.
+    private(set) var cost: Double = 0
+    /// Called once when the hello exchange succeeds (dialers reset their backoff).
+    var onEstablished: (() -> Void)?
+
+    init(
+        role: Role,
+        handshake: LinkHandshake,
+        core: MeshCore,
+        peerIdentity: PeerIdentity?,
+        backendDescription: String,
+        logger: Logger
+    ) {
+        self.role = role
+        self.handshake = handshake
+        self.core = core
+        self.peerIdentity = peerIdentity
+        self.backendDescription = backendDescription
+        self.logger = logger
+    }
+
+    var peer: String? {
+        if case .established(let p) = state { return p }
+        return nil
+    }
+
+    // MARK: inbound
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.timer = LoopTimer(loop: context.eventLoop)
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard detector == nil else { return }
+        let now = context.eventLoop.monotonicNow
+        detector = FailureDetector(heartbeatInterval: core.heartbeatInterval, deadTimeout: core.deadTimeout, now: now)
+        if role == .dialer {
+            sendControl(.hello(makeHello(cost: handshake.cost)))
+        }
+        timer?.schedule(in: helloTimeout) { [weak self] in
+            guard let self, case .awaitingHello = self.state else { return }
+            self.fail("no hello from peer within \(self.helloTimeout.nanoseconds / 1_000_000_000) s")
+        }
+    }
+
+    private func makeHello(cost: Double) -> LinkHello {
+        LinkHello(
+            nodeID: core.localNode,
+            instance: core.instance,
+            cost: cost,
+            heartbeatIntervalMillis: UInt32(clamping: core.heartbeatInterval.milliseconds)
+        )
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        detector?.received(now: context.eventLoop.monotonicNow)
+        switch state {
+        case .awaitingHello:
+            guard case .hello(let hello) = frame else {
+                if case .reject(let reason) = frame {
+                    fail("peer refused the link: \(reason)", notifyPeer: false)
+                } else {
+                    fail("protocol violation: expected hello")
+                }
+                return
+            }
+            receivedHello(hello)
+        case .established(let peer):
+            switch frame {
+            case .heartbeat(let hb):
+                if hb.isReply {
+                    let sent = Duration.nanoseconds(Int64(truncatingIfNeeded: hb.timestamp))
+                    lastRTT = context.eventLoop.monotonicNow - sent
+                } else {
+                    sendControl(.heartbeat(LinkHeartbeat(isReply: true, timestamp: hb.timestamp)))
+                }
+            case .routing(let ads):
+                core.receivedRouting(ads, from: peer)
+            case .message(let message):
+                core.receivedMessage(message, fromLink: self)
+            case .reject(let reason):
+                fail("peer closed the link: \(reason)", notifyPeer: false)
+            case .hello:
+                fail("protocol violation: second hello")
+            }
+        case .closed:
+            break
+        }
+    }
+
+    private func receivedHello(_ hello: LinkHello) {
+        let certificateIDs = peerIdentity?.nodeIDs
+        switch handshake.evaluate(hello, certificateNodeIDs: certificateIDs) {
+        case .reject(let reason):
+            fail("refused link from \(hello.nodeID): \(reason)")
+        case .accept(let peer, let cost):
+            if role == .listener {
+                sendControl(.hello(makeHello(cost: cost)))
+            }
+            self.peerInstance = hello.instance
+            self.cost = cost
+            if let reason = core.linkEstablished(self, peer: peer, cost: cost, peerInstance: hello.instance) {
+                fail("refused link from \(peer): \(reason)")
+                return
+            }
+            state = .established(peer: peer)
+            onEstablished?()
+            logger[metadataKey: "peer"] = "\(peer)"
+            logger.info("link up", metadata: ["backend": "\(backendDescription)", "cost": "\(cost)"])
+            scheduleTick()
+        }
+    }
+
+    private func scheduleTick() {
+        guard let detector else { return }
+        let interval = min(detector.heartbeatInterval, detector.deadTimeout / 4)
+        timer?.schedule(in: interval.timeAmount) { [weak self] in self?.tick() }
+    }
+
+    private func tick() {
+        guard let context, case .established = state else { return }
+        switch detector?.tick(now: context.eventLoop.monotonicNow) ?? .none {
+        case .none:
+            break
+        case .sendHeartbeat:
+            let ts = UInt64(context.eventLoop.monotonicNow.nanoseconds)
+            sendControl(.heartbeat(LinkHeartbeat(isReply: false, timestamp: ts)))
+        case .declareDead(let silent):
+            fail("peer silent for \(silent.milliseconds) ms, declaring it dead")
+            return
+        }
+        scheduleTick()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        pumpData()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closedDown(reason: "connection closed")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail("link error: \(error)", notifyPeer: error is MeshProtocolError)
+    }
+
+    // MARK: outbound
+
+    /// Sends a control frame (hello, heartbeat, routing, reject) ahead of queued data.
+    func sendControl(_ frame: LinkFrame) {
+        guard let context, context.channel.isActive else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        frame.encode(into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        scheduleFlush()
+    }
+
+    /// Queues a routed message. Returns false if the link is gone or the queue is full (dropped).
+    @discardableResult
+    func sendMessage(_ message: MeshMessage) -> Bool {
+        guard let context, case .established = state else { return false }
+        var buffer = context.channel.allocator.buffer(capacity: message.headerLength + message.payload.readableBytes + 5)
+        LinkFrame.message(message).encode(into: &buffer)
+        if dataQueue.isEmpty && context.channel.isWritable {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            scheduleFlush()
+            return true
+        }
+        guard dataQueueBytes + buffer.readableBytes <= Self.dataQueueLimit else {
+            droppedDataFrames += 1
+            return false
+        }
+        dataQueueBytes += buffer.readableBytes
+        dataQueue.append(buffer)
+        pumpData()
+        return true
+    }
+
+    /// Bytes waiting in the data queue.
+    var queuedBytes: Int { dataQueueBytes }
+
+    private func pumpData() {
+        guard let context else { return }
+        var wrote = false
+        while context.channel.isWritable, let buffer = dataQueue.popFirst() {
+            dataQueueBytes -= buffer.readableBytes
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            wrote = true
+        }
+        if wrote { scheduleFlush() }
+    }
+
+    private func scheduleFlush() {
+        guard !flushPending, let context else { return }
+        flushPending = true
+        context.eventLoop.assumeIsolated().execute { [weak self] in
+            guard let self, let context = self.context else { return }
+            self.flushPending = false
+            context.flush()
+        }
+    }
+
+    // MARK: closing
+
+    /// Closes the link, telling the peer why when it is useful.
+    func fail(_ reason: String, notifyPeer: Bool = true) {
+        guard let context else { return }
+        if case .closed = state { return }
+        logger.warning("closing link", metadata: ["backend": "\(backendDescription)", "reason": "\(reason)"])
+        if notifyPeer, context.channel.isActive {
+            sendControl(.reject(reason: reason))
+            context.flush()
+        }
+        closedDown(reason: reason)
+        context.close(promise: nil)
+    }
+
+    /// Closes without logging a failure (shutdown, reload).
+    func shutdown(reason: String) {
+        guard let context else { return }
+        if case .closed = state { return }
+        if context.channel.isActive {
+            sendControl(.reject(reason: reason))
+            context.flush()
+        }
+        closedDown(reason: reason)
+        context.close(promise: nil)
+    }
+
+    private func closedDown(reason: String) {
+        let wasEstablished: Bool
+        if case .established = state { wasEstablished = true } else { wasEstablished = false }
+        state = .closed
+        timer?.cancel()
+        dataQueue.removeAll()
+        dataQueueBytes = 0
+        if wasEstablished {
+            logger.info("link down", metadata: ["reason": "\(reason)"])
+            core.linkClosed(self)
+        }
+    }
+}

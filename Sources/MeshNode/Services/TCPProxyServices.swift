@@ -1,0 +1,128 @@
+import Logging
+import MeshConfig
+import MeshProtocol
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// `tcp-server`: a local TCP port whose every connection is carried over a mesh stream to
+/// (`remotenode`, `remoteservice`).
+final class TCPServerProxy {
+    private let entry: TCPServerEntry
+    private unowned let core: MeshCore
+    private let tls: TLSSetup?
+    private var channel: (any Channel)?
+    private let logger: Logger
+
+    init(entry: TCPServerEntry, core: MeshCore, tls: TLSSetup?, logger: Logger) {
+        self.entry = entry
+        self.core = core
+        self.tls = tls
+        self.logger = logger
+    }
+
+    func start() -> EventLoopFuture<Void> {
+        let loop = core.loop
+        let coreBound = NIOLoopBound(core, eventLoop: loop)
+        let remoteNode = entry.remoteNode.lowercased() == "localhost" ? core.localNode : entry.remoteNode
+        let remoteService = entry.remoteService
+        let tls = self.tls
+        let logger = self.logger
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        return ServerBootstrap(group: loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                do {
+                    let ops = channel.pipeline.syncOperations
+                    if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls.context)) }
+                    let duplex = ChannelDuplex()
+                    try ops.addHandler(duplex)
+                    duplex.setReading(false)
+                    try ops.addHandler(
+                        ActivationHandler {
+                            coreBound.value.streams.open(node: remoteNode, service: remoteService)
+                                .assumeIsolated().whenComplete { result in
+                                    switch result {
+                                    case .success(let stream):
+                                        StreamBridge(duplex, stream)
+                                    case .failure(let error):
+                                        logger.warning("tcp-server could not reach \(remoteNode):\(remoteService): \(error)")
+                                        duplex.close(error: "\(error)")
+                                    }
+                                }
+                        }
+                    )
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .bind(host: entry.bindAddr, port: entry.port)
+            .map { bound.value.channel = $0 }
+    }
+
+    func stop() {
+        channel?.close(promise: nil)
+        channel = nil
+    }
+}
+
+/// `tcp-client`: a mesh service whose every stream is forwarded to a local TCP address.
+final class TCPClientProxy {
+    private let entry: TCPClientEntry
+    private unowned let core: MeshCore
+    private let logger: Logger
+
+    init(entry: TCPClientEntry, core: MeshCore, logger: Logger) {
+        self.entry = entry
+        self.core = core
+        self.logger = logger
+    }
+
+    func start() throws {
+        guard let address = HostPort(entry.address) else {
+            throw ConfigError(entry: "tcp-client", index: nil, field: "address", message: "invalid address \(entry.address)")
+        }
+        if core.serviceInUse(entry.service) {
+            throw ConfigError(entry: "tcp-client", index: nil, field: "service", message: "service \(entry.service) is already in use")
+        }
+        let loop = core.loop
+        let logger = self.logger
+        core.streams.listen(service: entry.service) { stream in
+            stream.setReading(false)
+            ClientBootstrap(group: loop)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
+                    }
+                }
+                .connect(host: address.host, port: address.port)
+                .assumeIsolated()
+                .whenComplete { result in
+                    switch result {
+                    case .success(let channel):
+                        guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
+                            stream.close(error: "internal error")
+                            return
+                        }
+                        StreamBridge(stream, duplex)
+                    case .failure(let error):
+                        logger.warning("tcp-client could not connect to \(address): \(error)")
+                        stream.close(error: "connection to \(address) failed: \(error)")
+                    }
+                }
+        }
+        core.advertise(
+            ServiceAdvertisement(name: entry.service, connType: .stream, tags: ["type": "TCP Proxy", "address": entry.address])
+        )
+    }
+
+    func stop() {
+        core.streams.stopListening(service: entry.service)
+        core.withdraw(service: entry.service)
+    }
+}

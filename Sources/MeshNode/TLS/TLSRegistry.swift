@@ -1,0 +1,139 @@
+import Foundation
+import MeshConfig
+import NIOCore
+import NIOSSL
+import X509
+
+/// A loaded TLS configuration: the NIOSSL context plus our own chain verifier (nil when the entry
+/// does not verify the peer at all).
+struct TLSSetup: Sendable {
+    var name: String
+    var context: NIOSSLContext
+    var verifier: CertificateVerifier?
+    /// Whether the peer's certificate must name the node it claims to be.
+    var checkNodeIDs: Bool
+}
+
+/// Every `tls-server` and `tls-client` of the configuration, loaded and checked at startup.
+struct TLSRegistry: Sendable {
+    private(set) var servers: [String: TLSSetup] = [:]
+    private(set) var clients: [String: TLSSetup] = [:]
+
+    static let systemRootsPath = "/etc/ssl/certs/ca-certificates.crt"
+
+    init() {}
+
+    /// Loads all entries; any unreadable file or failed node-ID check is an error naming the entry.
+    init(config: ReceptorConfig, localNode: String) throws {
+        for entry in config.tlsServers {
+            servers[entry.name] = try Self.loadServer(entry, localNode: localNode)
+        }
+        for entry in config.tlsClients {
+            clients[entry.name] = try Self.loadClient(entry, localNode: localNode)
+        }
+    }
+
+    private static func fail(_ kind: String, _ name: String, _ message: String) -> ConfigError {
+        ConfigError(entry: kind, index: nil, field: nil, message: "\(name): \(message)")
+    }
+
+    static func loadCertificates(_ path: String, kind: String, name: String) throws -> [NIOSSLCertificate] {
+        do {
+            let certs = try NIOSSLCertificate.fromPEMFile(path)
+            guard !certs.isEmpty else { throw fail(kind, name, "no certificates in \(path)") }
+            return certs
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw fail(kind, name, "cannot load certificate file \(path): \(error)")
+        }
+    }
+
+    static func loadKey(_ path: String, kind: String, name: String) throws -> NIOSSLPrivateKey {
+        do {
+            return try NIOSSLPrivateKey(file: path, format: .pem)
+        } catch {
+            throw fail(kind, name, "cannot load key file \(path): \(error)")
+        }
+    }
+
+    static func loadRoots(_ path: String, kind: String, name: String) throws -> [Certificate] {
+        try loadCertificates(path, kind: kind, name: name).map { try Certificate(derEncoded: $0.toDERBytes()) }
+    }
+
+    /// Receptor's startup check: our own certificate must name our node ID.
+    static func checkOwnName(_ chain: [NIOSSLCertificate], localNode: String, kind: String, name: String, path: String)
+        throws
+    {
+        let leaf = try Certificate(derEncoded: chain[0].toDERBytes())
+        let names = ReceptorNodeIDs.nodeIDs(in: leaf)
+        guard names.contains(localNode) else {
+            throw ConfigError(
+                entry: kind,
+                index: nil,
+                field: "cert",
+                message:
+                    "nodeID=\(localNode) not found in certificate name(s); names found=\(names); cfg section=\(name); server cert=\(path)"
+            )
+        }
+    }
+
+    static func loadServer(_ e: TLSServerEntry, localNode: String) throws -> TLSSetup {
+        let kind = "tls-server"
+        let chain = try loadCertificates(e.cert, kind: kind, name: e.name)
+        let key = try loadKey(e.key, kind: kind, name: e.name)
+        if !e.skipReceptorNamesCheck {
+            try checkOwnName(chain, localNode: localNode, kind: kind, name: e.name, path: e.cert)
+        }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+        tls.minimumTLSVersion = e.minTLS13 ? .tlsv13 : .tlsv12
+        var verifier: CertificateVerifier?
+        if e.requireClientCert || e.clientCAs != nil {
+            let rootsPath = e.clientCAs ?? systemRootsPath
+            verifier = CertificateVerifier(roots: try loadRoots(rootsPath, kind: kind, name: e.name), describe: e.name)
+            tls.certificateVerification = .noHostnameVerification
+        } else {
+            tls.certificateVerification = .none
+        }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw fail(kind, e.name, "invalid TLS configuration: \(error)")
+        }
+        return TLSSetup(name: e.name, context: context, verifier: verifier, checkNodeIDs: verifier != nil && !e.skipReceptorNamesCheck)
+    }
+
+    static func loadClient(_ e: TLSClientEntry, localNode: String) throws -> TLSSetup {
+        let kind = "tls-client"
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = e.minTLS13 ? .tlsv13 : .tlsv12
+        if !e.cert.isEmpty {
+            let chain = try loadCertificates(e.cert, kind: kind, name: e.name)
+            let key = try loadKey(e.key, kind: kind, name: e.name)
+            if !e.skipReceptorNamesCheck {
+                try checkOwnName(chain, localNode: localNode, kind: kind, name: e.name, path: e.cert)
+            }
+            tls.certificateChain = chain.map { .certificate($0) }
+            tls.privateKey = .privateKey(key)
+        }
+        var verifier: CertificateVerifier?
+        if e.insecureSkipVerify {
+            tls.certificateVerification = .none
+        } else {
+            let rootsPath = e.rootCAs ?? systemRootsPath
+            verifier = CertificateVerifier(roots: try loadRoots(rootsPath, kind: kind, name: e.name), describe: e.name)
+            tls.certificateVerification = .noHostnameVerification
+        }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw fail(kind, e.name, "invalid TLS configuration: \(error)")
+        }
+        return TLSSetup(name: e.name, context: context, verifier: verifier, checkNodeIDs: verifier != nil && !e.skipReceptorNamesCheck)
+    }
+}

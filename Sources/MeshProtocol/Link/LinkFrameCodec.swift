@@ -1,0 +1,95 @@
+import NIOCore
+
+extension LinkFrame {
+    /// Appends the framed wire form (length, type, body) to `buffer`.
+    public func encode(into buffer: inout ByteBuffer) {
+        let lengthIndex = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+        switch self {
+        case .hello(let h):
+            buffer.writeInteger(FrameType.hello.rawValue)
+            buffer.writeInteger(h.version)
+            buffer.writeShortString(h.nodeID)
+            buffer.writeInteger(h.instance)
+            buffer.writeDouble(h.cost)
+            buffer.writeInteger(h.heartbeatIntervalMillis)
+        case .heartbeat(let hb):
+            buffer.writeInteger(FrameType.heartbeat.rawValue)
+            buffer.writeInteger(UInt8(hb.isReply ? 1 : 0))
+            buffer.writeInteger(hb.timestamp)
+        case .routing(let ads):
+            buffer.writeInteger(FrameType.routing.rawValue)
+            buffer.writeInteger(UInt16(ads.count))
+            for ad in ads { ad.encode(into: &buffer) }
+        case .reject(let reason):
+            buffer.writeInteger(FrameType.reject.rawValue)
+            buffer.writeMediumString(reason)
+        case .message(let m):
+            buffer.writeInteger(FrameType.message.rawValue)
+            m.encode(into: &buffer)
+        }
+        let length = buffer.writerIndex - lengthIndex - 4
+        buffer.setInteger(UInt32(length), at: lengthIndex)
+    }
+
+    /// Decodes one frame body (type byte first, no length prefix). Total: any bytes give a frame or a
+    /// ``MeshProtocolError``.
+    public static func decodeBody(_ body: inout ByteBuffer) throws -> LinkFrame {
+        let raw: UInt8 = try body.readOrThrow("frame type")
+        guard let type = FrameType(rawValue: raw) else {
+            throw MeshProtocolError(.unknownFrameType, "link frame type \(raw)")
+        }
+        let frame: LinkFrame
+        switch type {
+        case .hello:
+            let version: UInt8 = try body.readOrThrow("version")
+            let node = try body.readShortStringOrThrow("node id")
+            let instance: UInt64 = try body.readOrThrow("instance")
+            let cost = try body.readDoubleOrThrow("cost")
+            let hb: UInt32 = try body.readOrThrow("heartbeat interval")
+            frame = .hello(
+                LinkHello(version: version, nodeID: node, instance: instance, cost: cost, heartbeatIntervalMillis: hb)
+            )
+        case .heartbeat:
+            let reply: UInt8 = try body.readOrThrow("reply flag")
+            frame = .heartbeat(LinkHeartbeat(isReply: reply != 0, timestamp: try body.readOrThrow("timestamp")))
+        case .routing:
+            let count = Int(try body.readOrThrow("advertisement count", as: UInt16.self))
+            var ads: [RoutingAdvertisement] = []
+            ads.reserveCapacity(min(count, 1024))
+            for _ in 0..<count {
+                ads.append(try RoutingAdvertisement.decode(from: &body))
+            }
+            frame = .routing(ads)
+        case .reject:
+            frame = .reject(reason: try body.readMediumStringOrThrow("reason"))
+        case .message:
+            return .message(try MeshMessage.decode(from: &body))
+        }
+        if body.readableBytes != 0 { throw MeshProtocolError(.trailingBytes, "link frame type \(raw)") }
+        return frame
+    }
+}
+
+/// Splits a byte stream into ``LinkFrame``s. Rejects frames longer than ``LinkFrame/maximumLength``
+/// before buffering them, so a peer cannot make us allocate without bound.
+public struct LinkFrameDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = LinkFrame
+
+    public init() {}
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> LinkFrame? {
+        guard let length: UInt32 = buffer.getInteger(at: buffer.readerIndex) else { return nil }
+        guard length >= 1, Int(length) <= LinkFrame.maximumLength else {
+            throw MeshProtocolError(.frameTooLarge, "length \(length)")
+        }
+        guard buffer.readableBytes >= 4 + Int(length) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 4)
+        var body = buffer.readSlice(length: Int(length))!
+        return try LinkFrame.decodeBody(&body)
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> LinkFrame? {
+        try decode(buffer: &buffer)
+    }
+}

@@ -1,0 +1,112 @@
+public import MeshProtocol
+
+extension LinkStateRouter {
+    /// An advertisement arrived from `neighbour`.
+    ///
+    /// Another origin's advertisement is stored and flooded to every other up neighbour if its
+    /// sequence is newer than the stored one (or none is stored); an equal one is dropped; an
+    /// older one is dropped and our newer copy goes back to `neighbour`. Our own origin's
+    /// advertisement is never stored: a different live instance is reported as
+    /// ``RouterAction/duplicateNode(_:)``, and a memory of an earlier run with a sequence at or
+    /// above ours makes us jump past it. Advertisements over the caps, with a zero lifetime or
+    /// with a cost that is not finite and positive are ignored.
+    ///
+    /// - Parameters:
+    ///   - advertisement: the received advertisement.
+    ///   - neighbour: the up neighbour it came from.
+    ///   - now: monotonic time (aging is measured from here, not from the sender's clock).
+    ///   - wallClockMillis: wall clock, Unix milliseconds.
+    /// - Returns: actions to perform.
+    public mutating func receive(
+        _ advertisement: RoutingAdvertisement,
+        from neighbour: String,
+        now: Duration,
+        wallClockMillis: Int64
+    ) -> [RouterAction] {
+        guard isAcceptable(advertisement) else { return [] }
+        if advertisement.origin == localNode {
+            return receiveOwnOrigin(advertisement, from: neighbour, now: now, wallClockMillis: wallClockMillis)
+        }
+
+        let previous = store[advertisement.origin]
+        if let previous {
+            let stored = previous.advertisement.sequence
+            if advertisement.sequence == stored {
+                return []
+            }
+            if advertisement.sequence < stored {
+                // The sender is behind: help it catch up.
+                guard localLinks[neighbour] != nil, let copy = previous.forwardingCopy(now: now) else { return [] }
+                return [.send([copy], to: [neighbour])]
+            }
+        } else if store.count + 1 >= configuration.maxOrigins {
+            return []  // full (our own origin takes one slot)
+        }
+
+        let record = StoredAdvertisement(advertisement, receivedAt: now)
+        store[advertisement.origin] = record
+        expiries.insert(record, store: store)
+        expiries.dropStaleTop(store: store)
+
+        var actions: [RouterAction] = []
+        let targets = sortedNeighbours.filter { $0 != neighbour }
+        if !targets.isEmpty {
+            actions.append(.send([advertisement], to: targets))
+        }
+        if previous?.advertisement.links != advertisement.links
+            || previous?.advertisement.services != advertisement.services
+        {
+            actions.append(.routesChanged)
+        }
+        return actions
+    }
+
+    /// Handles an advertisement that names us as origin.
+    private mutating func receiveOwnOrigin(
+        _ advertisement: RoutingAdvertisement,
+        from neighbour: String,
+        now: Duration,
+        wallClockMillis: Int64
+    ) -> [RouterAction] {
+        let isMemory: Bool
+        if advertisement.instance == instance {
+            // Our own echo, or (if newer than anything we sent) a record from before a restart
+            // that reused the instance number.
+            isMemory = advertisement.sequence > sequence
+        } else if advertisement.originTimeMillis < startTimeMillis {
+            // Another instance, but made before we started: an earlier run of ours. Take over
+            // by outnumbering it, even when our own first sequence was not higher.
+            isMemory = advertisement.sequence >= sequence
+        } else {
+            // Another instance made after we started: a second live process with our ID.
+            if let reported = reportedDuplicates[advertisement.instance], advertisement.sequence <= reported {
+                return []
+            }
+            if reportedDuplicates.count >= 64 {
+                reportedDuplicates.removeAll()
+            }
+            reportedDuplicates[advertisement.instance] = advertisement.sequence
+            return [.duplicateNode(advertisement)]
+        }
+
+        if isMemory {
+            sequence = advertisement.sequence
+            return scheduleOrigination(now: now, wallClockMillis: wallClockMillis)
+        }
+        // Ours is newer. Unless a new one is about to be flooded anyway, help the sender catch up.
+        if advertisement.sequence < ownAdvertisement.sequence, floodDeadline == nil, localLinks[neighbour] != nil {
+            return [.send([ownAdvertisement], to: [neighbour])]
+        }
+        return []
+    }
+
+    /// Whether `advertisement` is within the caps and well-formed enough to store.
+    private func isAcceptable(_ advertisement: RoutingAdvertisement) -> Bool {
+        guard !advertisement.origin.isEmpty,
+            advertisement.lifetimeMillis > 0,
+            advertisement.links.count <= configuration.maxLinksPerAdvertisement,
+            advertisement.services.count <= configuration.maxServicesPerAdvertisement
+        else { return false }
+        return advertisement.links.values.allSatisfy { $0.isFinite && $0 > 0 }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import MeshConfig
+import MeshNode
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// `receptord`: loads receptor's configuration (files and command-line entries), starts the node,
+/// and runs until SIGTERM or SIGINT; SIGHUP reloads like the `reload` command.
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+    exit(1)
+}
+
+let commandLine: CommandLineConfig
+do {
+    commandLine = try ConfigLoader.parse(arguments: Array(CommandLine.arguments.dropFirst()))
+} catch {
+    fail("\(error)")
+}
+if commandLine.showHelp {
+    print(ConfigLoader.helpText(programName: "receptord"))
+    exit(0)
+}
+if commandLine.showVersion {
+    print(ReceptordVersion.current)
+    exit(0)
+}
+
+let config: ReceptorConfig
+var fileItems: [ConfigItem] = []
+do {
+    for path in commandLine.configFiles {
+        fileItems += try ConfigLoader.loadItems(path: path)
+    }
+    config = try ConfigLoader.build(items: fileItems + commandLine.inlineItems)
+} catch {
+    fail("\(error)")
+}
+if let exclusive = config.exclusive.first {
+    fail("\(exclusive.name) is not supported yet")
+}
+guard config.hasBackend else {
+    fail("Nothing to do - no backends are running.")
+}
+
+let level: Logger.Level =
+    switch config.logLevel {
+    case nil: .info
+    case .error: .error
+    case .warning: .warning
+    case .info: .info
+    case .debug: .debug
+    }
+LoggingSystem.bootstrap { label in ReceptorLogHandler(label: label, level: level) }
+var logger = Logger(label: "receptord")
+logger[metadataKey: "node"] = "\(config.node.id)"
+
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let loop = group.next()
+let configPath = commandLine.configFiles.first
+let inline = commandLine.inlineItems
+let startLogger = logger
+
+let daemonBox: NIOLoopBound<MeshDaemon>
+do {
+    daemonBox = try await loop.submit {
+        let daemon = try MeshDaemon.make(
+            config: config,
+            configPath: configPath,
+            inlineItems: inline,
+            version: ReceptordVersion.current,
+            loop: loop,
+            logger: startLogger
+        )
+        return NIOLoopBound(daemon, eventLoop: loop)
+    }.get()
+    try await loop.flatSubmit { daemonBox.value.start() }.get()
+} catch {
+    fail("\(error)")
+}
+logger.info("receptord \(ReceptordVersion.current) running as node \(config.node.id)")
+
+/// Keeps the node running until a graceful shutdown, then stops it cleanly.
+struct NodeService: Service {
+    let daemon: NIOLoopBound<MeshDaemon>
+    let loop: any EventLoop
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try? await loop.submit { daemon.value.stop() }.get()
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+}
+
+/// Reloads the configuration on SIGHUP.
+struct ReloadOnHangup: Service {
+    let daemon: NIOLoopBound<MeshDaemon>
+    let loop: any EventLoop
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            let logger = self.logger
+            let daemon = self.daemon
+            do {
+                if let error = try await loop.flatSubmit({ daemon.value.reload() }).get() {
+                    logger.error("reload failed: \(error)")
+                } else {
+                    logger.info("configuration reloaded")
+                }
+            } catch {
+                logger.error("reload failed: \(error)")
+            }
+        }
+    }
+}
+
+let serviceGroup = ServiceGroup(
+    configuration: ServiceGroupConfiguration(
+        services: [
+            ServiceGroupConfiguration.ServiceConfiguration(service: NodeService(daemon: daemonBox, loop: loop)),
+            ServiceGroupConfiguration.ServiceConfiguration(service: ReloadOnHangup(daemon: daemonBox, loop: loop, logger: logger)),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+)
+try await serviceGroup.run()
+try? await group.shutdownGracefully()

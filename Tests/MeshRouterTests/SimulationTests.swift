@@ -1,0 +1,265 @@
+import MeshProtocol
+import MeshRouter
+import Testing
+
+@Suite("Simulated meshes")
+struct SimulationTests {
+    @Test("Chain and diamond converge to the right next hops and costs")
+    func smallTopologies() {
+        // a - b - c - d (costs 1, 2, 3) and a diamond d - e, d - f, e - g, f - g.
+        var sim = MeshSimulator()
+        for name in ["a", "b", "c", "d", "e", "f", "g"] {
+            sim.addHost(name)
+        }
+        sim.connect(0, 1, cost: 1)
+        sim.connect(1, 2, cost: 2)
+        sim.connect(2, 3, cost: 3)
+        sim.connect(3, 4, cost: 1)
+        sim.connect(3, 5, cost: 1)
+        sim.connect(4, 6, cost: 1)
+        sim.connect(5, 6, cost: 1)
+        sim.run(for: .seconds(1))
+
+        let a = sim.hosts[0].router
+        #expect(a.routingTable == ["b": "b", "c": "b", "d": "b", "e": "b", "f": "b", "g": "b"])
+        #expect(a.pathCosts == ["b": 1, "c": 3, "d": 6, "e": 7, "f": 7, "g": 8])
+        #expect(sim.hosts[3].router.routingTable["g"] == "e")  // tie broken toward "e"
+        #expect(sim.hosts[6].router.routingTable["a"] == "e")
+        #expect(sim.hosts[2].router.routingTable == ["a": "b", "b": "b", "d": "d", "e": "d", "f": "d", "g": "d"])
+        #expect(sim.routeMismatches().isEmpty)
+        #expect(sim.sendsToNonNeighbours == 0)
+    }
+
+    @Test("A random 1,000-node mesh converges to the reference shortest paths everywhere")
+    func thousandNodes() {
+        let topology = Topology.randomConnected(nodes: 1_000, averageDegree: 3.5, seed: 0x5EED)
+        var sim = MeshSimulator()
+        sim.build(topology)
+        sim.run(for: .seconds(3))
+
+        for host in sim.hosts.indices {
+            #expect(sim.hosts[host].router.advertisements.count == 1_000)
+        }
+        let mismatches = sim.routeMismatches()
+        #expect(mismatches.isEmpty, "\(mismatches)")
+        #expect(sim.sendsToNonNeighbours == 0)
+
+        // One flood per node at start-up: each node sends its advertisement to all neighbours,
+        // every other node forwards it once to all neighbours but the one it came from.
+        let perFlood = 2 * topology.edges.count - topology.nodeCount + 1
+        #expect(sim.messagesSent <= topology.nodeCount * perFlood + 2 * topology.edges.count)
+    }
+
+    @Test("A change floods with O(edges) messages: exactly one per link direction but the incoming one")
+    func floodCost() {
+        let topology = Topology.randomConnected(nodes: 300, averageDegree: 4, seed: 42)
+        var sim = MeshSimulator()
+        sim.build(topology)
+        sim.run(for: .seconds(2))
+        #expect(sim.routeMismatches().isEmpty)
+
+        let before = sim.messagesSent
+        let control = ServiceAdvertisement(name: "control", connType: .streamTLS)
+        sim.setServices(17, [control])
+        sim.run(for: .seconds(1))
+        #expect(sim.messagesSent - before == 2 * topology.edges.count - topology.nodeCount + 1)
+        for host in sim.hosts.indices {
+            #expect(sim.hosts[host].router.nodeRecord(sim.name(17))?.services == [control])
+        }
+
+        // A link going down changes two advertisements: two floods.
+        let edge = topology.edges[topology.edges.count - 1]
+        let beforeDown = sim.messagesSent
+        sim.disconnect(edge.a, edge.b)
+        sim.run(for: .seconds(1))
+        #expect(sim.messagesSent - beforeDown <= 2 * (2 * topology.edges.count))
+        #expect(sim.routeMismatches().isEmpty)
+    }
+
+    @Test("A lost node leaves every routing table at once and every database after its lifetime")
+    func nodeLoss() {
+        let topology = Topology.randomConnected(nodes: 60, averageDegree: 3.5, seed: 7)
+        var sim = MeshSimulator()
+        sim.build(topology)
+        sim.run(for: .seconds(45))  // past one refresh
+        #expect(sim.routeMismatches().isEmpty)
+
+        let lost = 23
+        let lostName = sim.name(lost)
+        let neighbours = sim.hosts[lost].links.values.map(\.peer)
+        sim.kill(lost)
+        for neighbour in neighbours {
+            #expect(sim.hosts[neighbour].router.routingTable[lostName] == nil)
+        }
+        sim.run(for: .seconds(1))
+        for host in sim.hosts.indices where host != lost {
+            #expect(sim.hosts[host].router.routingTable[lostName] == nil)
+            #expect(sim.hosts[host].router.nodeRecord(lostName) != nil)  // unreachable, not yet aged out
+        }
+        #expect(sim.routeMismatches().isEmpty)
+
+        sim.run(for: sim.configuration.lifetime)
+        for host in sim.hosts.indices where host != lost {
+            #expect(sim.hosts[host].router.nodeRecord(lostName) == nil)
+            #expect(sim.hosts[host].router.knownConnectionCosts[lostName] == nil)
+            #expect(sim.hosts[host].router.advertisements.count == 59)
+        }
+        // The live part keeps refreshing itself and never ages out.
+        sim.run(for: .seconds(300))
+        #expect(sim.routeMismatches().isEmpty)
+        for host in sim.hosts.indices where host != lost {
+            #expect(sim.hosts[host].router.advertisements.count == 59)
+        }
+    }
+
+    /// Two 30-node halves joined by three bridges.
+    func twoHalves() -> (MeshSimulator, bridges: [(Int, Int)]) {
+        let left = Topology.randomConnected(nodes: 30, averageDegree: 3.5, seed: 1)
+        let right = Topology.randomConnected(nodes: 30, averageDegree: 3.5, seed: 2)
+        var sim = MeshSimulator()
+        for node in 0..<60 {
+            sim.addHost(Topology.name(node))
+        }
+        for edge in left.edges {
+            sim.connect(edge.a, edge.b, cost: Double(edge.cost), latency: .milliseconds(edge.latencyMillis))
+        }
+        for edge in right.edges {
+            sim.connect(edge.a + 30, edge.b + 30, cost: Double(edge.cost), latency: .milliseconds(edge.latencyMillis))
+        }
+        let bridges = [(3, 33), (11, 50), (25, 41)]
+        for (a, b) in bridges {
+            sim.connect(a, b, cost: 2, latency: .milliseconds(15))
+        }
+        return (sim, bridges)
+    }
+
+    @Test("Partition and heal, before and after the other half ages out")
+    func partitionAndHeal() {
+        var (sim, bridges) = twoHalves()
+        sim.run(for: .seconds(2))
+        #expect(sim.routeMismatches().isEmpty)
+
+        for waited in [Duration.seconds(40), .seconds(200)] {
+            for (a, b) in bridges {
+                sim.disconnect(a, b)
+            }
+            sim.run(for: .seconds(1))
+            #expect(sim.routeMismatches().isEmpty)
+            for host in sim.hosts.indices {
+                #expect(sim.hosts[host].router.routingTable.count == 29)
+            }
+            sim.run(for: waited)
+            let stored = sim.hosts.indices.map { sim.hosts[$0].router.advertisements.count }
+            #expect(Set(stored) == [waited < sim.configuration.lifetime ? 60 : 30])
+
+            for (a, b) in bridges {
+                sim.connect(a, b, cost: 2, latency: .milliseconds(15))
+            }
+            sim.run(for: .seconds(1))
+            #expect(sim.routeMismatches().isEmpty)
+            for host in sim.hosts.indices {
+                #expect(sim.hosts[host].router.advertisements.count == 60)
+                // Everyone holds each origin's current advertisement.
+                for origin in sim.hosts.indices {
+                    #expect(sim.hosts[host].router.nodeRecord(sim.name(origin)) == sim.hosts[origin].router.nodeRecord(sim.name(origin)))
+                }
+            }
+        }
+    }
+
+    @Test(
+        "A restarted node takes over even when its first sequence is below the one the mesh remembers",
+        arguments: [Duration.seconds(5), .seconds(300)]
+    )
+    func restart(downtime: Duration) {
+        let topology = Topology.randomConnected(nodes: 40, averageDegree: 3.5, seed: 11)
+        var sim = MeshSimulator()
+        for node in 0..<40 {
+            sim.addHost(Topology.name(node), initialSequence: 1_000)
+        }
+        for edge in topology.edges {
+            sim.connect(edge.a, edge.b, cost: Double(edge.cost), latency: .milliseconds(edge.latencyMillis))
+        }
+        sim.run(for: .seconds(70))
+        let node = 5
+        let name = sim.name(node)
+        let oldSequence = sim.hosts[node].router.sequence
+        #expect(oldSequence > 1_000)
+        let links = topology.edges.filter { $0.a == node || $0.b == node }
+
+        sim.kill(node)
+        sim.run(for: downtime)
+        sim.restart(node, instance: 0xABCD, initialSequence: 0)
+        for edge in links {
+            sim.connect(edge.a, edge.b, cost: Double(edge.cost), latency: .milliseconds(edge.latencyMillis))
+        }
+        sim.run(for: .seconds(1))
+
+        #expect(sim.hosts.allSatisfy { $0.duplicateReports.isEmpty })
+        #expect(sim.routeMismatches().isEmpty)
+        let current = sim.hosts[node].router.nodeRecord(name)
+        #expect(current?.instance == 0xABCD)
+        if downtime < sim.configuration.lifetime {
+            #expect(sim.hosts[node].router.sequence > oldSequence)  // learnt and jumped past
+        }
+        for host in sim.hosts.indices {
+            #expect(sim.hosts[host].router.nodeRecord(name) == current)
+        }
+    }
+
+    @Test("Two live processes with one node ID are reported as duplicates, on both sides")
+    func duplicateNodes() {
+        // x - dup - y - z - dup' - w: nobody links to both copies.
+        var sim = MeshSimulator()
+        let x = sim.addHost("x")
+        let dup = sim.addHost("dup", instance: 1)
+        let y = sim.addHost("y")
+        let z = sim.addHost("z")
+        let twin = sim.addHost("dup", instance: 2)
+        let w = sim.addHost("w")
+        sim.connect(x, dup)
+        sim.connect(dup, y)
+        sim.connect(y, z)
+        sim.connect(z, twin)
+        sim.connect(twin, w)
+        sim.run(for: .seconds(5))
+
+        #expect(!sim.hosts[dup].duplicateReports.isEmpty)
+        #expect(!sim.hosts[twin].duplicateReports.isEmpty)
+        #expect(sim.hosts[dup].duplicateReports.allSatisfy { $0.instance == 2 })
+        #expect(sim.hosts[twin].duplicateReports.allSatisfy { $0.instance == 1 })
+        for host in [x, y, z, w] {
+            #expect(sim.hosts[host].duplicateReports.isEmpty)
+        }
+        // Reports are rate-limited to new sequences, not one per copy received.
+        sim.run(for: .seconds(120))
+        #expect(sim.hosts[dup].duplicateReports.count <= 6)
+    }
+
+    @Test("A newcomer learns the whole mesh, services included, from its first link within a round trip")
+    func newcomer() {
+        let topology = Topology.randomConnected(nodes: 100, averageDegree: 3.5, seed: 3)
+        var sim = MeshSimulator()
+        sim.build(topology)
+        let control = ServiceAdvertisement(name: "control", connType: .streamTLS)
+        for host in sim.hosts.indices {
+            sim.setServices(host, [control])
+        }
+        sim.run(for: .seconds(2))
+
+        let newcomer = sim.addHost("zz-new")
+        sim.setServices(newcomer, [control])
+        sim.connect(newcomer, 50, cost: 1, latency: .milliseconds(10))
+        sim.run(for: .milliseconds(10))
+        let learnt = sim.hosts[newcomer].router.advertisements
+        #expect(learnt.count == 101)
+        #expect(learnt.allSatisfy { $0.services == [control] || $0.origin == "zz-new" })
+        #expect(sim.hosts[newcomer].router.routingTable.count == 100)
+
+        sim.run(for: .milliseconds(500))
+        #expect(sim.routeMismatches().isEmpty)
+        for host in sim.hosts.indices {
+            #expect(sim.hosts[host].router.nodeRecord("zz-new")?.services == [control])
+        }
+    }
+}
