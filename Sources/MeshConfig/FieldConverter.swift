@@ -1,19 +1,5 @@
 import Foundation
 
-/// A field value after conversion to its receptor type (spec §2.1).
-enum TypedValue: Sendable, Equatable {
-    case string(String)
-    case int(Int64)
-    case float(Double)
-    case bool(Bool)
-    case stringList([String])
-    case floatMap([String: Double])
-    case mapList([[String: ConfigValue]])
-    case map([String: ConfigValue])
-    /// An explicit null for a list or map field: the field was mentioned but is empty.
-    case empty
-}
-
 /// Converts ``ConfigValue``s to field types exactly as receptor's `cmdline` does.
 ///
 /// Thrown messages are bare texts; the caller adds entry, item and field.

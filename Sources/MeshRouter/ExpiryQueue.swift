@@ -11,9 +11,15 @@ struct ExpiryQueue: Sendable {
         var deadline: Duration
         var origin: String
         var sequence: UInt64
+        var instance: UInt64
 
+        /// Deadline order; ties in any order (stale entries are skipped whichever comes first).
         static func < (lhs: Entry, rhs: Entry) -> Bool {
-            (lhs.deadline, lhs.origin, lhs.sequence) < (rhs.deadline, rhs.origin, rhs.sequence)
+            lhs.deadline < rhs.deadline
+        }
+
+        static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.deadline == rhs.deadline
         }
     }
 
@@ -54,7 +60,9 @@ struct ExpiryQueue: Sendable {
 
     private static func isLive(_ entry: Entry, store: [String: StoredAdvertisement]) -> Bool {
         guard let record = store[entry.origin] else { return false }
-        return record.advertisement.sequence == entry.sequence && record.expiresAt == entry.deadline
+        return record.expiresAt == entry.deadline
+            && record.advertisement.sequence == entry.sequence
+            && record.advertisement.instance == entry.instance
     }
 }
 
@@ -63,7 +71,8 @@ extension ExpiryQueue.Entry {
         self.init(
             deadline: record.expiresAt,
             origin: record.advertisement.origin,
-            sequence: record.advertisement.sequence
+            sequence: record.advertisement.sequence,
+            instance: record.advertisement.instance
         )
     }
 }

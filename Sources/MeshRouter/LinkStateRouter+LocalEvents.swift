@@ -4,8 +4,9 @@ extension LinkStateRouter {
     /// A link to `neighbour` came up (or came up again, or changed cost).
     ///
     /// Sends the new neighbour every stored advertisement at once (full state exchange, so a
-    /// newcomer learns the mesh, services included, in one round trip) and schedules our own
-    /// advertisement, now listing the link, for every up neighbour after the flood delay.
+    /// newcomer learns the mesh, services included, in one trip), our current one included unless
+    /// it lists no link, and schedules our next advertisement, now listing the link, for every up
+    /// neighbour after the flood delay.
     /// A link to ourselves, a cost that is not finite and positive, or a link beyond
     /// ``RouterConfiguration/maxLinksPerAdvertisement`` is ignored (returns no action).
     ///
@@ -34,16 +35,17 @@ extension LinkStateRouter {
         var fullState = store.values
             .sorted { $0.advertisement.origin < $1.advertisement.origin }
             .compactMap { $0.forwardingCopy(now: now) }
-        var actions: [RouterAction] = []
-        if previousCost == cost {
-            // Nothing changed locally, so no new advertisement of ours is coming: include the
-            // current one (the neighbour may have restarted and lost it).
+        // Our current advertisement goes too if it is of any use: it lets the neighbour route
+        // through us at once (it does not list the new link yet; the next one will). The initial,
+        // link-less one is left out, so a node coming up floods the mesh once, not twice.
+        if previousCost == cost || !ownAdvertisement.links.isEmpty {
             fullState.append(ownAdvertisement)
+        }
+        var actions: [RouterAction] = []
+        if !fullState.isEmpty {
             actions.append(.send(fullState, to: [neighbour]))
-        } else {
-            if !fullState.isEmpty {
-                actions.append(.send(fullState, to: [neighbour]))
-            }
+        }
+        if previousCost != cost {
             actions.append(.routesChanged)
             actions += scheduleOrigination(now: now, wallClockMillis: wallClockMillis)
         }

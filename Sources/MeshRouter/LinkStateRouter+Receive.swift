@@ -3,9 +3,11 @@ public import MeshProtocol
 extension LinkStateRouter {
     /// An advertisement arrived from `neighbour`.
     ///
-    /// Another origin's advertisement is stored and flooded to every other up neighbour if its
-    /// sequence is newer than the stored one (or none is stored); an equal one is dropped; an
-    /// older one is dropped and our newer copy goes back to `neighbour`. Our own origin's
+    /// Another origin's advertisement is stored and flooded to every other up neighbour if it is
+    /// newer than the stored one (or none is stored): higher sequence, or equal sequence and
+    /// higher instance (so two processes with one ID cannot hide each other behind equal
+    /// sequences). An equal one is dropped; an older one is dropped and our newer copy goes back
+    /// to `neighbour`. Our own origin's
     /// advertisement is never stored: a different live instance is reported as
     /// ``RouterAction/duplicateNode(_:)``, and a memory of an earlier run with a sequence at or
     /// above ours makes us jump past it. Advertisements over the caps, with a zero lifetime or
@@ -30,11 +32,13 @@ extension LinkStateRouter {
 
         let previous = store[advertisement.origin]
         if let previous {
-            let stored = previous.advertisement.sequence
-            if advertisement.sequence == stored {
+            let stored = previous.advertisement
+            if advertisement.sequence == stored.sequence && advertisement.instance == stored.instance {
                 return []
             }
-            if advertisement.sequence < stored {
+            if advertisement.sequence < stored.sequence
+                || (advertisement.sequence == stored.sequence && advertisement.instance < stored.instance)
+            {
                 // The sender is behind: help it catch up.
                 guard localLinks[neighbour] != nil, let copy = previous.forwardingCopy(now: now) else { return [] }
                 return [.send([copy], to: [neighbour])]
@@ -107,6 +111,9 @@ extension LinkStateRouter {
             advertisement.links.count <= configuration.maxLinksPerAdvertisement,
             advertisement.services.count <= configuration.maxServicesPerAdvertisement
         else { return false }
-        return advertisement.links.values.allSatisfy { $0.isFinite && $0 > 0 }
+        for cost in advertisement.links.values where !(cost.isFinite && cost > 0) {
+            return false
+        }
+        return true
     }
 }

@@ -1,4 +1,3 @@
-import HeapModule
 import MeshProtocol
 
 /// The result of one shortest-path computation from the local node.
@@ -22,19 +21,19 @@ extension ShortestPaths {
     ///
     /// Edges from the local node are its live links. Any other edge A -> B (cost as A advertises
     /// it) is usable only if B lists A too (B's advertisement, or our live links when B is us).
-    /// Among equal-cost paths the one whose first hop sorts first wins, so every node computes
-    /// the same table from the same database.
+    /// Among equal-cost paths the one whose first hop sorts first wins, so the table does not
+    /// depend on hashing or arrival order.
     init(localNode: String, localLinks: [String: Double], store: [String: StoredAdvertisement]) {
         self.init()
         guard !localLinks.isEmpty else { return }
 
-        // Index 0 is us; then neighbours, in first-hop order (so a hop's rank is its index - 1);
-        // then every other origin.
+        // Index 0 is us; then our neighbours in first-hop order (hop rank = index - 1); then
+        // every other origin.
         let hops = localLinks.keys.sorted()
         var names = [localNode]
         names.reserveCapacity(store.count + hops.count + 1)
         var index = [localNode: 0]
-        index.reserveCapacity(names.capacity)
+        index.reserveCapacity(store.count + hops.count + 1)
         for name in hops {
             index[name] = names.count
             names.append(name)
@@ -44,15 +43,21 @@ extension ShortestPaths {
             names.append(name)
         }
 
+        // Advertised links per node (us: none needed, our edges are seeded below).
+        var advertised = [[String: Double]](repeating: [:], count: names.count)
+        for (name, record) in store {
+            advertised[index[name]!] = record.advertisement.links
+        }
+
         var cost = [Double](repeating: .infinity, count: names.count)
         var hop = [Int](repeating: Int.max, count: names.count)
         var settled = [Bool](repeating: false, count: names.count)
-        var queue = Heap<Label>()
+        var queue = LabelQueue()
 
         settled[0] = true
-        for (offset, name) in hops.enumerated() {
+        for offset in hops.indices {
             let node = offset + 1
-            cost[node] = localLinks[name]!
+            cost[node] = localLinks[hops[offset]]!
             hop[node] = offset
             queue.insert(Label(cost: cost[node], hop: offset, node: node))
         }
@@ -62,11 +67,10 @@ extension ShortestPaths {
             if settled[node] || label.cost != cost[node] || label.hop != hop[node] { continue }
             settled[node] = true
             let name = names[node]
-            guard let links = store[name]?.advertisement.links else { continue }
-            for (peer, linkCost) in links {
+            for (peer, linkCost) in advertised[node] {
                 guard let next = index[peer], !settled[next] else { continue }
-                // Two-way check (`next` is never 0 here: we are settled first).
-                guard store[peer]?.advertisement.links[name] != nil else { continue }
+                // Two-way check (`next` is never us: we are settled first).
+                guard advertised[next][name] != nil else { continue }
                 let candidate = label.cost + linkCost
                 if candidate < cost[next] || (candidate == cost[next] && label.hop < hop[next]) {
                     cost[next] = candidate
@@ -76,6 +80,8 @@ extension ShortestPaths {
             }
         }
 
+        nextHops.reserveCapacity(names.count)
+        costs.reserveCapacity(names.count)
         for node in 1..<names.count where settled[node] {
             nextHops[names[node]] = hops[hop[node]]
             costs[names[node]] = cost[node]
@@ -84,12 +90,48 @@ extension ShortestPaths {
 }
 
 /// A tentative distance in the Dijkstra queue: ordered by cost, then first-hop rank.
-private struct Label: Comparable {
+struct Label {
     var cost: Double
     var hop: Int
     var node: Int
 
-    static func < (lhs: Label, rhs: Label) -> Bool {
-        (lhs.cost, lhs.hop, lhs.node) < (rhs.cost, rhs.hop, rhs.node)
+    func precedes(_ other: Label) -> Bool {
+        if cost != other.cost { return cost < other.cost }
+        if hop != other.hop { return hop < other.hop }
+        return node < other.node
+    }
+}
+
+/// A binary min-heap of ``Label``s (concrete, so it stays fast in unoptimised builds too).
+struct LabelQueue {
+    private var items: [Label] = []
+
+    mutating func insert(_ label: Label) {
+        items.append(label)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child].precedes(items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popMin() -> Label? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return first }
+        items[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < items.count, items[left].precedes(items[smallest]) { smallest = left }
+            if right < items.count, items[right].precedes(items[smallest]) { smallest = right }
+            if smallest == parent { return first }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

@@ -1,1 +1,127 @@
-print("bench")
+import Foundation
+import NIOSSL
+
+/// mesh-bench: throughput of one mesh stream through 0, 1 and 2 TLS hops against one direct TLS
+/// connection (same stack, same run), and ping round trips through one hop.
+///
+/// usage: mesh-bench [--receptord PATH] [--megabytes N] [--pings N]
+/// Run on a release build: `swift build -c release && .build/release/mesh-bench`.
+
+var receptord = ""
+var megabytes = 512
+var pings = 500
+var args = CommandLine.arguments.dropFirst().makeIterator()
+while let a = args.next() {
+    switch a {
+    case "--receptord": receptord = args.next() ?? ""
+    case "--megabytes": megabytes = Int(args.next() ?? "") ?? megabytes
+    case "--pings": pings = Int(args.next() ?? "") ?? pings
+    default:
+        print("usage: mesh-bench [--receptord PATH] [--megabytes N] [--pings N]")
+        exit(2)
+    }
+}
+if receptord.isEmpty {
+    receptord = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("receptord").path
+}
+let bytes = megabytes << 20
+let work = NSTemporaryDirectory() + "mesh-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: work) }
+
+// Certificates from the repository's script.
+let scriptDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("scripts/make-certs.sh").path
+let certs = work + "/certs"
+let make = Process()
+make.executableURL = URL(fileURLWithPath: "/bin/bash")
+make.arguments = [scriptDir, certs, "n0", "n1", "n2", "n3"]
+make.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+try make.run()
+make.waitUntilExit()
+guard make.terminationStatus == 0 else { fatalError("make-certs.sh failed") }
+
+/// What the sink thread measured.
+final class SinkResult: @unchecked Sendable {
+    // Written once by the sink thread before it signals; read after the wait. The lock makes that explicit.
+    private let lock = NSLock()
+    private var value: (Int, Date) = (0, Date())
+    func set(_ n: Int, _ d: Date) { lock.withLock { value = (n, d) } }
+    func get() -> (Int, Date) { lock.withLock { value } }
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+print("mesh-bench: \(megabytes) MiB per run, receptord at \(receptord)")
+let baseline = median((0..<3).map { _ in (try? TLSBaseline.measure(bytes: bytes, certs: certs)) ?? 0 })
+print(String(format: "direct TLS connection (NIO+NIOSSL):   %8.1f MB/s", baseline))
+
+/// Sends `bytes` through a chain of `length` nodes; returns MB/s.
+func streamThroughput(length: Int, receptord: String, bytes: Int, certs: String, work: String) throws -> Double {
+    let (sink, sinkPort) = try BlockingSocket.listenLoopback()
+    let dir = work + "/chain\(length)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let chain = try MeshChain(length: length, receptord: receptord, certs: certs, sinkPort: sinkPort, directory: dir)
+    defer { chain.stop() }
+    var results: [Double] = []
+    for _ in 0..<3 {
+        let source = try chain.connectToSink()
+        let accepted = sink.accept()
+        let result = SinkResult()
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            let n = accepted.drain()
+            result.set(n, Date())
+            done.signal()
+        }
+        reader.start()
+        let chunk = [UInt8](repeating: 0x5A, count: 1 << 20)
+        let start = Date()
+        try chunk.withUnsafeBytes { raw in
+            for _ in 0..<(bytes >> 20) { try source.sendAll(raw) }
+        }
+        source.shutdownWrite()
+        done.wait()
+        accepted.close()
+        source.close()
+        let (received, finished) = result.get()
+        guard received == bytes else { throw BenchError("sink got \(received) of \(bytes) bytes") }
+        results.append(Double(bytes) / finished.timeIntervalSince(start) / 1_000_000)
+    }
+    sink.close()
+    return median(results)
+}
+
+for hops in 0...2 {
+    let mbs = try streamThroughput(length: hops + 2, receptord: receptord, bytes: bytes, certs: certs, work: work)
+    print(String(format: "mesh stream through %d TLS hop(s):      %8.1f MB/s  ratio %.2f", hops, mbs, mbs / baseline))
+}
+
+// Ping round trips through one hop (n0 - n1 - n2).
+do {
+    let (sink, sinkPort) = try BlockingSocket.listenLoopback()
+    let dir = work + "/ping"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let chain = try MeshChain(length: 3, receptord: receptord, certs: certs, sinkPort: sinkPort, directory: dir)
+    defer {
+        chain.stop()
+        sink.close()
+    }
+    _ = try chain.connectToSink().close()
+    let s = try BlockingSocket.connectUnix(chain.controlSocket)
+    _ = try s.readLine()
+    var times: [Double] = []
+    for _ in 0..<pings {
+        try s.send("ping n2\n")
+        let line = try s.readLine()
+        guard let range = line.range(of: "\"Time\":"), let end = line[range.upperBound...].firstIndex(where: { $0 == "," || $0 == "}" }),
+            let ns = Double(line[range.upperBound..<end])
+        else { throw BenchError("bad ping reply \(line)") }
+        times.append(ns / 1000)
+    }
+    times.sort()
+    let p50 = times[times.count / 2]
+    let p99 = times[min(times.count - 1, times.count * 99 / 100)]
+    print(String(format: "ping through 1 hop (%d pings):          p50 %.0f µs  p99 %.0f µs", pings, p50, p99))
+    s.close()
+}

@@ -340,6 +340,20 @@ import Testing
         #expect(!config.hasBackend)
     }
 
+    @Test func defaultNodeIDIsTheSystemHostName() throws {
+        let host = ProcessInfo.processInfo.hostName
+        let lowered = host.lowercased()
+        let explicit = try ConfigLoader.build(items: [ConfigItem(name: "node", index: 1, fields: ["ID": .string("n9")])])
+        #expect(explicit.node.id == "n9")
+        if lowered == "localhost" || lowered.hasPrefix("localhost.") || !NodeEntry.isValidID(host) {
+            #expect(throws: ConfigError.self) { try ConfigLoader.build(items: []) }
+        } else {
+            let implicit = try ConfigLoader.build(items: [])
+            #expect(!implicit.node.id.isEmpty)
+            #expect(NodeEntry.isValidID(implicit.node.id))
+        }
+    }
+
     @Test func loadReadsFiles() throws {
         let path = "/tmp/meshconfig-test-\(UInt64.random(in: 0...UInt64.max)).yaml"
         try "- node: {id: fromfile}\n- local-only\n".write(toFile: path, atomically: true, encoding: .utf8)
@@ -357,5 +371,16 @@ import Testing
         ) {
             try ConfigLoader.load(path: "/nonexistent/receptor.conf")
         }
+    }
+}
+
+extension ReferenceConfigTests {
+    @Test func logLevelForms() throws {
+        #expect(try ConfigLoader.parse(yaml: "- node: n1\n- log-level").logLevel == .error)
+        #expect(try ConfigLoader.parse(yaml: "- node: n1\n- log-level:").logLevel == .error)
+        #expect(try ConfigLoader.parse(yaml: "- node: n1\n- log-level: DEBUG").logLevel == .debug)
+        #expect(try ConfigLoader.parse(yaml: "- node: n1\n- log-level: {level: Warning}").logLevel == .warning)
+        #expect(try ConfigLoader.parse(yaml: "- node: n1").logLevel == nil)
+        #expect(try ConfigLoader.parse(yaml: "- node: n1").effectiveLogLevel == .info)
     }
 }

@@ -57,6 +57,12 @@ struct FloodingTests {
         let newer = advert("X", 6, instance: 2)
         _ = router.receive(newer, from: "B", now: ms(300), wallClockMillis: testStartMillis)
         #expect(router.nodeRecord("X") == newer)
+        // At equal sequences the higher instance wins, so both processes of a duplicated ID are
+        // seen by the mesh in the same order.
+        let tie = advert("X", 6, instance: 3)
+        #expect(router.receive(tie, from: "B", now: ms(400), wallClockMillis: testStartMillis).containsRoutesChanged == false)
+        #expect(router.nodeRecord("X") == tie)
+        #expect(router.receive(newer, from: "B", now: ms(500), wallClockMillis: testStartMillis).sends.first?.ads.first?.instance == 3)
     }
 
     @Test("An advertisement from a neighbour that is not up is stored and flooded to all up neighbours")

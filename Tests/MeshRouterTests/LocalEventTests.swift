@@ -30,6 +30,7 @@ struct LocalEventTests {
     @Test("Changes within the flood delay produce one advertisement")
     func coalescing() {
         var router = freshRouter()
+        // The initial advertisement lists no link: it is not worth sending.
         #expect(router.linkUp("B", cost: 1, now: .zero, wallClockMillis: testStartMillis) == [.routesChanged])
         #expect(router.linkUp("C", cost: 2, now: ms(5), wallClockMillis: testStartMillis + 5) == [.routesChanged])
         #expect(router.setLocalServices([control], now: ms(10), wallClockMillis: testStartMillis + 10).isEmpty)
@@ -70,7 +71,7 @@ struct LocalEventTests {
         #expect(actions == [.routesChanged, .send([own], to: ["B"]), .routesChanged])
     }
 
-    @Test("linkUp sends the new neighbour every stored advertisement at once")
+    @Test("linkUp sends the new neighbour every stored advertisement at once, ours included")
     func fullStateExchange() {
         var router = quietRouter(links: ["B": 1])
         let x = advert("X", 3, links: ["B": 1])
@@ -83,7 +84,8 @@ struct LocalEventTests {
         xCopy.lifetimeMillis = 111_000
         var yCopy = y
         yCopy.lifetimeMillis = 50_000
-        #expect(actions == [.send([xCopy, yCopy], to: ["D"]), .routesChanged])
+        let own = router.nodeRecord("A")!
+        #expect(actions == [.send([xCopy, yCopy, own], to: ["D"]), .routesChanged])
         // Our own advertisement, now listing D, follows after the flood delay, to everyone.
         let flush = router.tick(now: .seconds(11) + ms(20), wallClockMillis: testStartMillis)
         #expect(flush.sends.map(\.to) == [["B", "D"]])
@@ -97,7 +99,8 @@ struct LocalEventTests {
         #expect(actions == [.send([router.nodeRecord("A")!], to: ["B"])])
         #expect(router.nextTimerDeadline() == ms(20) + .seconds(30))
         // A new cost is a change: re-originated after the flood delay.
-        #expect(router.linkUp("B", cost: 4, now: .seconds(2), wallClockMillis: testStartMillis) == [.routesChanged])
+        let own = router.nodeRecord("A")!
+        #expect(router.linkUp("B", cost: 4, now: .seconds(2), wallClockMillis: testStartMillis) == [.send([own], to: ["B"]), .routesChanged])
         #expect(router.pathCosts == ["B": 4])
         #expect(router.nextTimerDeadline() == .seconds(2) + ms(20))
     }

@@ -16,7 +16,6 @@ struct MeshSimulator {
     }
 
     struct Host {
-        var router: LinkStateRouter
         var alive = true
         /// Neighbour node ID -> link.
         var links: [String: HostLink] = [:]
@@ -34,7 +33,10 @@ struct MeshSimulator {
     static let wallClockBase: Int64 = 1_700_000_000_000
 
     var configuration: RouterConfiguration
+    /// One router per host (kept apart from `hosts` so that reading one never copies the other).
+    var routers: [LinkStateRouter] = []
     var hosts: [Host] = []
+    private(set) var names: [String] = []
     private(set) var nowMillis: Int64 = 0
     private var queueTimes = MinHeap()
     private var buckets: [Int64: [Event]] = [:]
@@ -60,7 +62,9 @@ struct MeshSimulator {
     @discardableResult
     mutating func addHost(_ name: String, instance: UInt64? = nil, initialSequence: UInt64 = 1) -> Int {
         let index = hosts.count
-        hosts.append(Host(router: makeRouter(name, instance: instance ?? UInt64(index + 1), initialSequence: initialSequence)))
+        routers.append(makeRouter(name, instance: instance ?? UInt64(index + 1), initialSequence: initialSequence))
+        hosts.append(Host())
+        names.append(name)
         return index
     }
 
@@ -84,7 +88,7 @@ struct MeshSimulator {
         )
     }
 
-    func name(_ host: Int) -> String { hosts[host].router.localNode }
+    func name(_ host: Int) -> String { names[host] }
 
     // MARK: - Events from outside
 
@@ -122,7 +126,7 @@ struct MeshSimulator {
     /// Starts a killed host again with a fresh router (new process: new instance, start time now).
     mutating func restart(_ host: Int, instance: UInt64, initialSequence: UInt64) {
         precondition(!hosts[host].alive && hosts[host].links.isEmpty)
-        hosts[host].router = makeRouter(name(host), instance: instance, initialSequence: initialSequence)
+        routers[host] = makeRouter(name(host), instance: instance, initialSequence: initialSequence)
         hosts[host].alive = true
         hosts[host].armedDeadline = nil
     }
@@ -136,7 +140,7 @@ struct MeshSimulator {
         _ host: Int,
         _ body: (inout LinkStateRouter, Duration, Int64) -> [RouterAction]
     ) {
-        let actions = body(&hosts[host].router, now, wallClockMillis)
+        let actions = body(&routers[host], now, wallClockMillis)
         carryOut(actions, of: host)
         armTimer(host)
     }
@@ -167,7 +171,7 @@ struct MeshSimulator {
             else { return }
             for ad in ads {
                 advertisementsDelivered += 1
-                let actions = hosts[to].router.receive(ad, from: fromName, now: now, wallClockMillis: wallClockMillis)
+                let actions = routers[to].receive(ad, from: fromName, now: now, wallClockMillis: wallClockMillis)
                 carryOut(actions, of: to)
             }
             armTimer(to)
@@ -203,7 +207,7 @@ struct MeshSimulator {
 
     private mutating func armTimer(_ host: Int) {
         guard hosts[host].alive else { return }
-        let deadline = hosts[host].router.nextTimerDeadline()
+        let deadline = routers[host].nextTimerDeadline()
         guard deadline != hosts[host].armedDeadline else { return }
         hosts[host].armedDeadline = deadline
         if let deadline {

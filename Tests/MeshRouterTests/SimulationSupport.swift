@@ -20,7 +20,7 @@ extension MeshSimulator {
         let names = hosts.indices.map { name($0) }
         var problems: [String] = []
         for source in hosts.indices where hosts[source].alive {
-            let paths = hosts[source].router.shortestPaths
+            let paths = routers[source].shortestPaths
             var expectedCount = 0
             for target in hosts.indices where target != source && reference.distance[source][target] != .max {
                 expectedCount += 1
@@ -46,6 +46,6 @@ extension MeshSimulator {
 
     /// Origins stored by `host` (its own included).
     func storedOrigins(_ host: Int) -> Set<String> {
-        Set(hosts[host].router.advertisements.map(\.origin))
+        Set(routers[host].advertisements.map(\.origin))
     }
 }

@@ -6,7 +6,6 @@ port to C's mesh control service. control-protocol.md §3.1-3.5.
 
 import json
 import re
-import socket
 
 import pytest
 

@@ -11,8 +11,6 @@ import socket
 import threading
 import time
 
-import pytest
-
 from harness import Mesh, routing_table, wait_for_route, wait_until
 
 FAILOVER_TIMEOUT = 3.0  # default dead-peer detection is about 1 s

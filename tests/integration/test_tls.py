@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from harness import Mesh, wait_for_no_route, wait_for_route
+from harness import wait_for_no_route, wait_for_route
 
 REFUSAL_WINDOW = 4.0  # seconds during which no route may form
 # What a log line about the refusal could say (wording is the daemon's choice).

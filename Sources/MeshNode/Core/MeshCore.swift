@@ -183,8 +183,8 @@ public final class MeshCore {
         return nil
     }
 
-    func linkClosed(_ link: LinkHandler) {
-        guard let peer = link.peer, links[peer] === link else { return }
+    func linkClosed(_ link: LinkHandler, peer: String) {
+        guard links[peer] === link else { return }
         links[peer] = nil
         apply(router.linkDown(peer, now: now, wallClockMillis: wallClockMillis))
     }

@@ -163,7 +163,7 @@ public final class MeshDaemon {
         }
         let newConfig: ReceptorConfig
         do {
-            let fileItems = try ConfigLoader.load(path: configPath).items
+            let fileItems = try ConfigLoader.loadItems(path: configPath)
             newConfig = try ConfigLoader.build(items: fileItems + inlineItems)
         } catch {
             return loop.makeSucceededFuture("\(error) ERRORCODE 4")

@@ -291,15 +291,14 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func closedDown(reason: String) {
-        let wasEstablished: Bool
-        if case .established = state { wasEstablished = true } else { wasEstablished = false }
+        let establishedPeer = peer
         state = .closed
         timer?.cancel()
         dataQueue.removeAll()
         dataQueueBytes = 0
-        if wasEstablished {
+        if let establishedPeer {
             logger.info("link down", metadata: ["reason": "\(reason)"])
-            core.linkClosed(self)
+            core.linkClosed(self, peer: establishedPeer)
         }
     }
 }

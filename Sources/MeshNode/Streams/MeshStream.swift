@@ -157,7 +157,7 @@ final class MeshStream: ByteDuplex {
             peerWindowLimit = max(peerWindowLimit, peerWindow)
             retransmitTimer.cancel()
             rto = manager.configuration.initialRetransmitTimeout
-            openedPromise?.succeed(self)
+            openedPromise?.assumeIsolated().succeed(self)
             openedPromise = nil
             transmit()
         case .data(let offset, let bytes):
