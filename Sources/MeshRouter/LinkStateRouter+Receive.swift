@@ -53,13 +53,19 @@ extension LinkStateRouter {
         expiries.dropStaleTop(store: store)
 
         var actions: [RouterAction] = []
-        let targets = sortedNeighbours.filter { $0 != neighbour }
+        actions.reserveCapacity(2)
+        var targets: [String] = []
+        targets.reserveCapacity(sortedNeighbours.count)
+        for target in sortedNeighbours where target != neighbour {
+            targets.append(target)
+        }
         if !targets.isEmpty {
             actions.append(.send([advertisement], to: targets))
         }
-        if previous?.advertisement.links != advertisement.links
-            || previous?.advertisement.services != advertisement.services
-        {
+        if previous?.advertisement.links != advertisement.links {
+            cachedPaths = nil
+            actions.append(.routesChanged)
+        } else if previous?.advertisement.services != advertisement.services {
             actions.append(.routesChanged)
         }
         return actions

@@ -16,6 +16,7 @@ extension LinkStateRouter {
                 store.removeValue(forKey: origin)
             }
             expiries.dropStaleTop(store: store)
+            cachedPaths = nil
             actions.append(.routesChanged)
         }
 

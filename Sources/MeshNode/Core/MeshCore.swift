@@ -155,30 +155,41 @@ public final class MeshCore {
 
     // MARK: links
 
+    /// What to do with a new link to `peer` given the links we already have.
+    enum Admission {
+        case accept
+        case replace(LinkHandler)
+        case refuse(String)
+    }
+
+    /// Decides whether a link whose hello checked out may join. Pure with respect to state: it is
+    /// asked once before the listener answers the hello (so a refused dialer never sees a link come
+    /// up and keeps backing off), and again when the link is registered.
+    func admission(of link: LinkHandler, peer: String, peerInstance: UInt64) -> Admission {
+        guard let existing = links[peer], existing !== link else { return .accept }
+        if existing.peerInstance != peerInstance {
+            // Two live processes claim one node ID: keep the first, never flap between them.
+            return .refuse("node \(peer) is already connected (another instance); duplicate node ID?")
+        }
+        // Same peer process, a second link (both sides dialled, or a reconnect racing the old
+        // link's death). Both ends keep the link dialled by the smaller node ID, so they agree.
+        let newDialer = link.role == .dialer ? localNode : peer
+        let oldDialer = existing.role == .dialer ? localNode : peer
+        let preferNew = newDialer == oldDialer || newDialer < oldDialer
+        return preferNew ? .replace(existing) : .refuse("already connected to \(peer) by a preferred link")
+    }
+
     /// A link finished its hello. Returns a reason to refuse it, or nil to accept.
     func linkEstablished(_ link: LinkHandler, peer: String, cost: Double, peerInstance: UInt64) -> String? {
-        if let existing = links[peer], existing !== link {
-            if existing.peerInstance != peerInstance {
-                // Two live processes claim one node ID: keep the first, never flap between them.
-                return "node \(peer) is already connected (another instance); duplicate node ID?"
-            }
-            // Same peer process, a second link (both sides dialled, or a reconnect racing the old
-            // link's death). Both ends keep the link dialled by the smaller node ID, so they agree.
-            let preferNew: Bool
-            let newDialer = link.role == .dialer ? localNode : peer
-            let oldDialer = existing.role == .dialer ? localNode : peer
-            if newDialer == oldDialer {
-                preferNew = true  // a reconnect: the new connection is the live one
-            } else {
-                preferNew = newDialer < oldDialer
-            }
-            guard preferNew else { return "already connected to \(peer) by a preferred link" }
+        switch admission(of: link, peer: peer, peerInstance: peerInstance) {
+        case .refuse(let reason):
+            return reason
+        case .replace(let existing):
             links[peer] = link
             existing.shutdown(reason: "replaced by a preferred link")
-            apply(router.linkUp(peer, cost: cost, now: now, wallClockMillis: wallClockMillis))
-            return nil
+        case .accept:
+            links[peer] = link
         }
-        links[peer] = link
         apply(router.linkUp(peer, cost: cost, now: now, wallClockMillis: wallClockMillis))
         return nil
     }

@@ -155,6 +155,10 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .reject(let reason):
             fail("refused link from \(hello.nodeID): \(reason)")
         case .accept(let peer, let cost):
+            if case .refuse(let reason) = core.admission(of: self, peer: peer, peerInstance: hello.instance) {
+                fail("refused link from \(peer): \(reason)")
+                return
+            }
             if role == .listener {
                 sendControl(.hello(makeHello(cost: cost)))
             }
