@@ -36,9 +36,9 @@ extension LinkStateRouter {
             .sorted { $0.advertisement.origin < $1.advertisement.origin }
             .compactMap { $0.forwardingCopy(now: now) }
         // Our current advertisement goes too if it is of any use: it lets the neighbour route
-        // through us at once (it does not list the new link yet; the next one will). The initial,
+        // through us at once (it may not list the new link yet; the next one will). The initial,
         // link-less one is left out, so a node coming up floods the mesh once, not twice.
-        if previousCost == cost || !ownAdvertisement.links.isEmpty {
+        if !ownAdvertisement.links.isEmpty {
             fullState.append(ownAdvertisement)
         }
         var actions: [RouterAction] = []

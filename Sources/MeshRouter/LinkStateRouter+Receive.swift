@@ -7,8 +7,9 @@ extension LinkStateRouter {
     /// newer than the stored one (or none is stored): higher sequence, or equal sequence and
     /// higher instance (so two processes with one ID cannot hide each other behind equal
     /// sequences). An equal one is dropped; an older one is dropped and our newer copy goes back
-    /// to `neighbour`. Our own origin's
-    /// advertisement is never stored: a different live instance is reported as
+    /// to `neighbour`.
+    ///
+    /// Our own origin's advertisement is never stored: another live instance is reported as
     /// ``RouterAction/duplicateNode(_:)``, and a memory of an earlier run with a sequence at or
     /// above ours makes us jump past it. Advertisements over the caps, with a zero lifetime or
     /// with a cost that is not finite and positive are ignored.
@@ -25,7 +26,7 @@ extension LinkStateRouter {
         now: Duration,
         wallClockMillis: Int64
     ) -> [RouterAction] {
-        guard isAcceptable(advertisement) else { return [] }
+        guard Self.isAcceptable(advertisement, configuration: configuration) else { return [] }
         if advertisement.origin == localNode {
             return receiveOwnOrigin(advertisement, from: neighbour, now: now, wallClockMillis: wallClockMillis)
         }
@@ -111,7 +112,10 @@ extension LinkStateRouter {
     }
 
     /// Whether `advertisement` is within the caps and well-formed enough to store.
-    private func isAcceptable(_ advertisement: RoutingAdvertisement) -> Bool {
+    private static func isAcceptable(
+        _ advertisement: RoutingAdvertisement,
+        configuration: RouterConfiguration
+    ) -> Bool {
         guard !advertisement.origin.isEmpty,
             advertisement.lifetimeMillis > 0,
             advertisement.links.count <= configuration.maxLinksPerAdvertisement,

@@ -8,6 +8,7 @@ public enum RouterAction: Sendable, Equatable {
     /// services may have changed: re-read what you cache. Never missed, occasionally spurious.
     case routesChanged
     /// Another live process advertises our node ID with a different instance number. The
-    /// advertisement was neither stored nor flooded. Reported once per (instance, sequence).
+    /// advertisement was neither stored nor flooded, and we do not re-originate (no sequence
+    /// war). Reported again only for a higher sequence of that instance.
     case duplicateNode(RoutingAdvertisement)
 }

@@ -80,6 +80,8 @@ enum TLSBaseline {
             .bind(host: "127.0.0.1", port: 0).wait()
         let start = Date()
         let client = try ClientBootstrap(group: clientGroup)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
                     try ch.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: clientContext, serverHostname: nil))

@@ -60,7 +60,7 @@ def test_status_json_has_exactly_the_eight_keys(solo):
 
     assert status["Connections"] == []  # isolated node: a list, not null
     assert status["RoutingTable"] == {}
-    assert isinstance(status["KnownConnectionCosts"], dict)
+    assert status["KnownConnectionCosts"] == {}  # isolated: no entry for itself (control-protocol.md 3.1)
     assert NODE_ID not in status["RoutingTable"]
 
     ads = status["Advertisements"]

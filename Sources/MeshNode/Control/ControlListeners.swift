@@ -92,18 +92,24 @@ final class ControlServiceListeners {
             if core.serviceInUse(service) {
                 return loop.makeFailedFuture(ConfigError(entry: "control-service", index: nil, field: "service", message: "service \(service) is already in use"))
             }
-            if entry.tls != nil {
-                logger.warning("control-service tls on the mesh service is not supported yet; serving it without TLS")
-            }
-            meshService = service
-            let context = self.context
-            let logger = self.logger
-            core.streams.listen(service: service) { stream in
-                ControlSession(duplex: stream, context: context, trusted: false, logger: logger).start()
-            }
-            core.advertise(ServiceAdvertisement(name: service, connType: .stream, tags: ["type": "Control Service"]))
+            startMeshService(service, tls: entry.tls.flatMap { context.tls.servers[$0] })
         }
         return EventLoopFuture.andAllSucceed(futures, on: loop)
+    }
+
+    /// Serves the control protocol on a mesh service (TLS above the mesh when `tls` is set).
+    private func startMeshService(_ service: String, tls: TLSSetup?) {
+        meshService = service
+        let context = self.context
+        let logger = self.logger
+        context.core.streams.listen(service: service) { stream in
+            MeshDialer.accept(stream, tls: tls, core: context.core, logger: logger) { duplex in
+                ControlSession(duplex: duplex, context: context, trusted: false, logger: logger).start()
+            }
+        }
+        context.core.advertise(
+            ServiceAdvertisement(name: service, connType: tls == nil ? .stream : .streamTLS, tags: ["type": "Control Service"])
+        )
     }
 
     private func bootstrap(tls: TLSSetup?, trusted: Bool) -> ServerBootstrap {

@@ -259,32 +259,35 @@ final class ControlSession: ByteDuplexDelegate {
                 tlsName = ts
             }
         }
+        var tls: TLSSetup?
         if !tlsName.isEmpty {
-            guard context.tls.clients[tlsName] != nil else { throw ControlReplyError("unknown TLS config \(tlsName)") }
-            throw ControlReplyError("TLS over mesh streams is not supported yet (tls config \(tlsName))")
+            guard let setup = context.tls.clients[tlsName] else { throw ControlReplyError("unknown TLS config \(tlsName)") }
+            tls = setup
         }
-        let target = node.lowercased() == "localhost" ? context.core.localNode : node
+        let core = context.core
+        let target = node.lowercased() == "localhost" ? core.localNode : node
+        let logger = self.logger
         runAsync { done in
-            context.core.streams.open(node: target, service: service).assumeIsolated().whenComplete { [weak self] result in
+            MeshDialer.dial(core: core, node: target, service: service, tls: tls, logger: logger) { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .failure(let error):
                     self.replyError("\(error)")
                     done()
-                case .success(let stream):
+                case .success(let remote):
                     guard !self.closed else {
-                        stream.close(error: "client went away")
+                        remote.close(error: "client went away")
                         return
                     }
                     self.writeLine("Connecting")
                     self.handedOff = true
                     let leftover = self.inbound
                     self.inbound = ByteBuffer()
-                    if leftover.readableBytes > 0 { stream.write(leftover) }
+                    if leftover.readableBytes > 0 { remote.write(leftover) }
                     let inputWasClosed = self.inputClosed
                     self.selfReference = nil
-                    StreamBridge(self.duplex, stream)
-                    if inputWasClosed { stream.closeWrite() }
+                    StreamBridge(self.duplex, remote)
+                    if inputWasClosed { remote.closeWrite() }
                     done()
                 }
             }

@@ -18,9 +18,10 @@ enum StatusReport {
             out["RoutingTable"] = .object(core.routingTable.mapValues { .string($0) })
         }
         if wanted("KnownConnectionCosts") {
-            out["KnownConnectionCosts"] = .object(
-                core.knownConnectionCosts.mapValues { .object($0.mapValues { .double($0) }) }
-            )
+            // An isolated node reports `{}`, not an entry for itself with no links (as receptor does).
+            var costs = core.knownConnectionCosts
+            if costs[core.localNode]?.isEmpty ?? false { costs[core.localNode] = nil }
+            out["KnownConnectionCosts"] = .object(costs.mapValues { .object($0.mapValues { .double($0) }) })
         }
         if wanted("Advertisements") {
             out["Advertisements"] = .array(advertisements(core))

@@ -11,7 +11,7 @@ import NIOCore
 /// link is bounded by about one core per GB/s anyway (stack-notes), and a 2-core machine runs the
 /// work units and the other side of a benchmark on the other core. Sharding links over several
 /// loops is a later step if a node must carry more than one core's worth of traffic.
-public final class MeshCore {
+public final class MeshCore: StreamTransport {
     public let settings: MeshSettings
     public let loop: any EventLoop
     public var localNode: String { settings.nodeID }

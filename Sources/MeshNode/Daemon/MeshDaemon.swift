@@ -81,16 +81,25 @@ public final class MeshDaemon {
             futures.append(l.start())
         }
         for entry in config.tcpServers {
-            if let name = entry.tlsClient {
-                logger.warning("tcp-server tlsclient \(name): TLS over mesh streams is not supported yet; using a plain stream")
-            }
-            let p = TCPServerProxy(entry: entry, core: core, tls: entry.tlsServer.flatMap { tls.servers[$0] }, logger: logger)
+            let p = TCPServerProxy(
+                entry: entry,
+                core: core,
+                tls: entry.tlsServer.flatMap { tls.servers[$0] },
+                meshTLS: entry.tlsClient.flatMap { tls.clients[$0] },
+                logger: logger
+            )
             tcpServers.append(p)
             futures.append(p.start())
         }
         do {
             for entry in config.tcpClients {
-                let p = TCPClientProxy(entry: entry, core: core, logger: logger)
+                let p = TCPClientProxy(
+                    entry: entry,
+                    core: core,
+                    meshTLS: entry.tlsServer.flatMap { tls.servers[$0] },
+                    localTLS: entry.tlsClient.flatMap { tls.clients[$0] },
+                    logger: logger
+                )
                 try p.start()
                 tcpClients.append(p)
             }

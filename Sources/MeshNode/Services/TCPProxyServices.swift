@@ -14,10 +14,14 @@ final class TCPServerProxy {
     private var channel: (any Channel)?
     private let logger: Logger
 
-    init(entry: TCPServerEntry, core: MeshCore, tls: TLSSetup?, logger: Logger) {
+    /// TLS towards the mesh peer (`tlsclient`), end to end above the mesh.
+    private let meshTLS: TLSSetup?
+
+    init(entry: TCPServerEntry, core: MeshCore, tls: TLSSetup?, meshTLS: TLSSetup?, logger: Logger) {
         self.entry = entry
         self.core = core
         self.tls = tls
+        self.meshTLS = meshTLS
         self.logger = logger
     }
 
@@ -27,6 +31,7 @@ final class TCPServerProxy {
         let remoteNode = entry.remoteNode.lowercased() == "localhost" ? core.localNode : entry.remoteNode
         let remoteService = entry.remoteService
         let tls = self.tls
+        let meshTLS = self.meshTLS
         let logger = self.logger
         let bound = NIOLoopBound(self, eventLoop: loop)
         return ServerBootstrap(group: loop)
@@ -41,16 +46,16 @@ final class TCPServerProxy {
                     duplex.setReading(false)
                     try ops.addHandler(
                         ActivationHandler {
-                            coreBound.value.streams.open(node: remoteNode, service: remoteService)
-                                .assumeIsolated().whenComplete { result in
-                                    switch result {
-                                    case .success(let stream):
-                                        StreamBridge(duplex, stream)
-                                    case .failure(let error):
-                                        logger.warning("tcp-server could not reach \(remoteNode):\(remoteService): \(error)")
-                                        duplex.close(error: "\(error)")
-                                    }
+                            MeshDialer.dial(core: coreBound.value, node: remoteNode, service: remoteService, tls: meshTLS, logger: logger) {
+                                result in
+                                switch result {
+                                case .success(let remote):
+                                    StreamBridge(duplex, remote)
+                                case .failure(let error):
+                                    logger.warning("tcp-server could not reach \(remoteNode):\(remoteService): \(error)")
+                                    duplex.close(error: "\(error)")
                                 }
+                            }
                         }
                     )
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -74,9 +79,16 @@ final class TCPClientProxy {
     private unowned let core: MeshCore
     private let logger: Logger
 
-    init(entry: TCPClientEntry, core: MeshCore, logger: Logger) {
+    /// TLS towards the mesh peer (`tlsserver`), end to end above the mesh.
+    private let meshTLS: TLSSetup?
+    /// TLS towards the local TCP server (`tlsclient`).
+    private let localTLS: TLSSetup?
+
+    init(entry: TCPClientEntry, core: MeshCore, meshTLS: TLSSetup?, localTLS: TLSSetup?, logger: Logger) {
         self.entry = entry
         self.core = core
+        self.meshTLS = meshTLS
+        self.localTLS = localTLS
         self.logger = logger
     }
 
@@ -89,35 +101,49 @@ final class TCPClientProxy {
         }
         let loop = core.loop
         let logger = self.logger
+        let meshTLS = self.meshTLS
+        let localTLS = self.localTLS
+        let coreBound = NIOLoopBound(core, eventLoop: loop)
         core.streams.listen(service: entry.service) { stream in
-            stream.setReading(false)
-            ClientBootstrap(group: loop)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connectTimeout(.seconds(10))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
-                    }
-                }
-                .connect(host: address.host, port: address.port)
-                .assumeIsolated()
-                .whenComplete { result in
-                    switch result {
-                    case .success(let channel):
-                        guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
-                            stream.close(error: "internal error")
-                            return
+            MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
+                remote.setReading(false)
+                ClientBootstrap(group: loop)
+                    .channelOption(.allowRemoteHalfClosure, value: true)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connectTimeout(.seconds(10))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            if let localTLS {
+                                try channel.pipeline.syncOperations.addHandler(
+                                    NIOSSLClientHandler(context: localTLS.context, serverHostname: LinkPipeline.sniHost(address.host))
+                                )
+                            }
+                            try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
                         }
-                        StreamBridge(stream, duplex)
-                    case .failure(let error):
-                        logger.warning("tcp-client could not connect to \(address): \(error)")
-                        stream.close(error: "connection to \(address) failed: \(error)")
                     }
-                }
+                    .connect(host: address.host, port: address.port)
+                    .assumeIsolated()
+                    .whenComplete { result in
+                        switch result {
+                        case .success(let channel):
+                            guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
+                                remote.close(error: "internal error")
+                                return
+                            }
+                            StreamBridge(remote, duplex)
+                        case .failure(let error):
+                            logger.warning("tcp-client could not connect to \(address): \(error)")
+                            remote.close(error: "connection to \(address) failed: \(error)")
+                        }
+                    }
+            }
         }
         core.advertise(
-            ServiceAdvertisement(name: entry.service, connType: .stream, tags: ["type": "TCP Proxy", "address": entry.address])
+            ServiceAdvertisement(
+                name: entry.service,
+                connType: meshTLS == nil ? .stream : .streamTLS,
+                tags: ["type": "TCP Proxy", "address": entry.address]
+            )
         )
     }
 

@@ -102,8 +102,11 @@ final class MeshStream: ByteDuplex {
 
     // MARK: ByteDuplex
 
+    /// Writable while this end buffers less than a window and the peer's window has room (with one
+    /// frame of slack), so a reader that stops reading stops the writer instead of growing our buffer.
     var isWritable: Bool {
         phase != .closed && unsentBytes + unackedBytes < Int(manager.configuration.window)
+            && writtenEnd < peerWindowLimit + UInt64(manager.configuration.frameSize)
     }
 
     private var unackedBytes: Int { Int(nextOffset - ackedOffset) }

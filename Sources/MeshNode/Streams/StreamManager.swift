@@ -18,19 +18,32 @@ public struct StreamConfiguration: Sendable {
     public init() {}
 }
 
+/// What the stream layer needs from the mesh: routes and a way to send. ``MeshCore`` is the real
+/// one; tests connect two stream managers through an in-memory transport that can drop, duplicate
+/// and reroute frames.
+protocol StreamTransport: AnyObject {
+    var localNode: String { get }
+    /// The neighbour on the path to `node`, or nil when there is no route.
+    func nextHop(to node: String) -> String?
+    /// Sends a message this node originates.
+    func originate(_ message: MeshMessage)
+    /// A fresh random service name for the opener's end of a stream.
+    func makeEphemeralServiceName() -> String
+}
+
 /// Owns every mesh stream of this node: opening, accepting on named services, and dispatching
 /// stream frames by (remote node, stream ID, direction).
 final class StreamManager {
     let loop: any EventLoop
     let localNode: String
     let configuration: StreamConfiguration
-    private unowned let core: MeshCore
+    private unowned let core: any StreamTransport
     private var streams: [StreamKey: MeshStream] = [:]
     private var listeners: [String: (MeshStream) -> Void] = [:]
     private var nextStreamID: UInt32
     private let logger: Logger
 
-    init(core: MeshCore, loop: any EventLoop, localNode: String, configuration: StreamConfiguration, logger: Logger) {
+    init(core: any StreamTransport, loop: any EventLoop, localNode: String, configuration: StreamConfiguration, logger: Logger) {
         self.core = core
         self.loop = loop
         self.localNode = localNode

@@ -19,7 +19,7 @@ struct CertificateVerifier: Sendable {
         let leaf = try Certificate(derEncoded: leafRaw.toDERBytes())
         let intermediates = try chain.dropFirst().map { try Certificate(derEncoded: $0.toDERBytes()) }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(validationTime: Date())
+            RFC5280Policy()
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
         switch result {
@@ -32,13 +32,23 @@ struct CertificateVerifier: Sendable {
     }
 
     /// A NIOSSL callback that records the node IDs into `identity` and logs failures via `onFailure`.
-    func callback(identity: PeerIdentity?, onFailure: @escaping @Sendable (String) -> Void)
-        -> NIOSSLCustomVerificationCallback
-    {
+    /// - Parameters:
+    ///   - identity: receives the certificate's node IDs.
+    ///   - requiredNodeID: when set, the certificate must name this node (TLS above the mesh, where
+    ///     the peer's node is known before the handshake).
+    ///   - onFailure: called with the reason when verification fails.
+    func callback(
+        identity: PeerIdentity?,
+        requiredNodeID: String? = nil,
+        onFailure: @escaping @Sendable (String) -> Void
+    ) -> NIOSSLCustomVerificationCallback {
         { chain, promise in
             promise.completeWithTask {
                 do {
                     let ids = try await self.verify(chain)
+                    if let required = requiredNodeID, !ids.contains(required) {
+                        throw TLSVerificationError("certificate does not name node \(required) (node IDs in certificate: \(ids))")
+                    }
                     identity?.record(ids)
                     return .certificateVerified
                 } catch {

@@ -1,0 +1,192 @@
+import MeshProtocol
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import MeshNode
+
+/// Reliability, flow control and half-close of mesh streams, over an in-memory network.
+@Suite("Mesh streams")
+struct MeshStreamTests {
+    /// Opens a stream from A to B's "svc" and returns both ends with collectors attached.
+    static func openPair(_ net: StreamTestNetwork) throws -> (MeshStream, Collector, MeshStream, Collector) {
+        var accepted: MeshStream?
+        let serverCollector = Collector()
+        net["B"].listen(service: "svc") { stream in
+            accepted = stream
+            stream.duplexDelegate = serverCollector
+        }
+        let future = net["A"].open(node: "B", service: "svc")
+        net.pump()
+        let client = try #require(try future.peek()?.get())
+        let clientCollector = Collector()
+        client.duplexDelegate = clientCollector
+        return (client, clientCollector, try #require(accepted), serverCollector)
+    }
+
+    static func pattern(_ count: Int, seed: UInt64 = 7) -> [UInt8] {
+        var rng = SplitMix(seed: seed)
+        return (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    }
+
+    /// Writes `data` into `stream` respecting writability, pumping the network until all is sent.
+    static func send(_ data: [UInt8], on stream: MeshStream, collector: Collector, net: StreamTestNetwork, chunk: Int = 50_000) {
+        var offset = 0
+        func feed() {
+            while offset < data.count && stream.isWritable {
+                let end = min(data.count, offset + chunk)
+                stream.write(ByteBuffer(bytes: data[offset..<end]))
+                offset = end
+            }
+        }
+        collector.onWritable = feed
+        feed()
+        var rounds = 0
+        while offset < data.count && rounds < 10_000 {
+            net.pump()
+            feed()
+            if offset < data.count { net.advance(by: .milliseconds(100)) }
+            rounds += 1
+        }
+        stream.closeWrite()
+    }
+
+    @Test("bytes arrive in order and byte-exact, then the half-close")
+    func transfer() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, cc, _, sc) = try Self.openPair(net)
+        let data = Self.pattern(3_000_000)
+        Self.send(data, on: client, collector: cc, net: net)
+        net.pump()
+        #expect(sc.bytes == data)
+        #expect(sc.inputClosed)
+        #expect(!cc.inputClosed)
+    }
+
+    @Test("lost, duplicated and reordered frames are repaired end to end")
+    func lossyNetwork() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, cc, server, sc) = try Self.openPair(net)
+        var rng = SplitMix(seed: 99)
+        net.drop = { _ in rng.next() % 100 < 10 }
+        var rng2 = SplitMix(seed: 5)
+        net.duplicate = { _ in rng2.next() % 100 < 5 }
+        net.reorder = true
+        let data = Self.pattern(1_000_000, seed: 3)
+        Self.send(data, on: client, collector: cc, net: net)
+        let back = Self.pattern(300_000, seed: 4)
+        Self.send(back, on: server, collector: sc, net: net)
+        net.advance(by: .seconds(20))
+        #expect(sc.bytes == data)
+        #expect(cc.bytes == back)
+        #expect(sc.inputClosed && cc.inputClosed)
+        // Both directions done and acknowledged: the stream is gone from both managers.
+        #expect(net["A"].count == 0)
+        #expect(net["B"].count == 0)
+    }
+
+    @Test("a receiver that stops reading holds the sender to one window")
+    func flowControl() throws {
+        var config = StreamConfiguration()
+        config.window = 256 << 10
+        config.frameSize = 32 << 10
+        let net = StreamTestNetwork(nodes: ["A", "B"], configuration: config)
+        let (client, cc, server, sc) = try Self.openPair(net)
+        server.setReading(false)
+        let data = Self.pattern(2_000_000)
+        var offset = 0
+        cc.onWritable = nil
+        while client.isWritable && offset < data.count {
+            client.write(ByteBuffer(bytes: data[offset..<(offset + 10_000)]))
+            offset += 10_000
+        }
+        net.advance(by: .seconds(2))
+        // The sender stopped at the window: everything written is at most a window plus one write.
+        #expect(offset <= Int(config.window) + 10_000)
+        #expect(!client.isWritable)
+        #expect(sc.bytes.isEmpty)
+        // Reading resumes: the rest flows.
+        server.setReading(true)
+        net.pump()
+        let rest = Array(data[offset...])
+        let collectedBefore = sc.bytes.count
+        #expect(collectedBefore == offset)
+        Self.send(rest, on: client, collector: cc, net: net)
+        net.pump()
+        #expect(sc.bytes == data)
+    }
+
+    @Test("a path change resends what the old path lost")
+    func pathChange() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, _, _, sc) = try Self.openPair(net)
+        let data = Self.pattern(600_000)
+        // Everything sent on the first path is lost (the hop died with it in its queues).
+        net.drop = { message in message.sourceNode == "A" }
+        client.write(ByteBuffer(bytes: data))
+        net.pump()
+        #expect(sc.bytes.isEmpty)
+        // A new path appears; the sender resends at once, without waiting for a timeout.
+        net.drop = { _ in false }
+        net.pathGeneration += 1
+        net.announceRouteChange()
+        net.pump()
+        #expect(sc.bytes == data)
+    }
+
+    @Test("a stream with no route left is reset with a clear error")
+    func noRoute() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, cc, _, _) = try Self.openPair(net)
+        client.write(ByteBuffer(bytes: [1, 2, 3]))
+        net.pump()
+        net.routesUp = false
+        net.announceRouteChange()
+        net.advance(by: .seconds(4))
+        #expect(cc.closedError == .some("no route to node B"))
+        #expect(net["A"].count == 0)
+    }
+
+    @Test("opening a stream to an unknown service fails with 'service unknown'")
+    func unknownService() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let future = net["A"].open(node: "B", service: "nothing")
+        net.pump()
+        guard case .failure(let error) = future.peek() else {
+            Issue.record("open did not fail")
+            return
+        }
+        #expect("\(error)" == "service unknown")
+    }
+
+    @Test("opening a stream without a route fails at once")
+    func openWithoutRoute() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        net.routesUp = false
+        let future = net["A"].open(node: "B", service: "svc")
+        guard case .failure(let error) = future.peek() else {
+            Issue.record("open did not fail")
+            return
+        }
+        #expect("\(error)" == "no route to node B")
+    }
+
+    @Test("the open request is retried when it is lost")
+    func lostOpen() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        var accepted = 0
+        net["B"].listen(service: "svc") { _ in accepted += 1 }
+        var dropped = 0
+        net.drop = { _ in
+            dropped += 1
+            return dropped <= 2
+        }
+        let future = net["A"].open(node: "B", service: "svc")
+        net.advance(by: .seconds(3))
+        guard case .success = future.peek() else {
+            Issue.record("open did not succeed")
+            return
+        }
+        #expect(accepted == 1)
+    }
+}

@@ -1,0 +1,156 @@
+import DequeModule
+import Logging
+import MeshProtocol
+import NIOCore
+import NIOEmbedded
+
+@testable import MeshNode
+
+/// Two (or more) stream managers wired through an in-memory network on an `EmbeddedEventLoop`.
+/// The network can drop, duplicate and reorder messages and take routes away, so stream
+/// reliability is tested without sockets and without sleeping.
+final class StreamTestNetwork {
+    let loop = EmbeddedEventLoop()
+    private(set) var managers: [String: StreamManager] = [:]
+    private var transports: [String: Transport] = [:]
+    private var queue = Deque<MeshMessage>()
+    /// When false, `nextHop` reports no route for any remote node.
+    var routesUp = true
+    /// Decides whether a message is lost in transit.
+    var drop: (MeshMessage) -> Bool = { _ in false }
+    /// Decides whether a message is delivered twice.
+    var duplicate: (MeshMessage) -> Bool = { _ in false }
+    /// Deliver the queue in a shuffled order.
+    var reorder = false
+    /// Changes every next hop (as when a hop on the path dies and another takes over).
+    var pathGeneration = 0
+    private(set) var delivered = 0
+    private(set) var bytesInFlightPeak: [String: Int] = [:]
+    var rng = SplitMix(seed: 42)
+
+    final class Transport: StreamTransport {
+        let localNode: String
+        unowned let network: StreamTestNetwork
+        private var counter = 0
+
+        init(node: String, network: StreamTestNetwork) {
+            self.localNode = node
+            self.network = network
+        }
+
+        func nextHop(to node: String) -> String? {
+            node == localNode ? localNode : (network.routesUp ? "\(node)-via-\(network.pathGeneration)" : nil)
+        }
+
+        func originate(_ message: MeshMessage) {
+            network.queue.append(message)
+        }
+
+        func makeEphemeralServiceName() -> String {
+            counter += 1
+            return "eph\(counter)"
+        }
+    }
+
+    init(nodes: [String], configuration: StreamConfiguration = StreamConfiguration()) {
+        for node in nodes {
+            let t = Transport(node: node, network: self)
+            transports[node] = t
+            managers[node] = StreamManager(
+                core: t,
+                loop: loop,
+                localNode: node,
+                configuration: configuration,
+                logger: Logger(label: "test")
+            )
+        }
+    }
+
+    subscript(node: String) -> StreamManager { managers[node]! }
+
+    /// Routes changed everywhere (a new path, or none).
+    func announceRouteChange() {
+        for m in managers.values { m.routesChanged() }
+    }
+
+    /// Delivers messages and runs loop tasks until nothing is left to do at the current time.
+    func pump(maxSteps: Int = 1_000_000) {
+        var steps = 0
+        while steps < maxSteps {
+            loop.run()
+            guard !queue.isEmpty else { return }
+            if reorder && queue.count > 1 {
+                let i = Int(rng.next() % UInt64(queue.count))
+                queue.swapAt(queue.startIndex, queue.startIndex + i)
+            }
+            let message = queue.removeFirst()
+            steps += 1
+            if drop(message) { continue }
+            deliver(message)
+            if duplicate(message) { deliver(message) }
+        }
+    }
+
+    private func deliver(_ message: MeshMessage) {
+        delivered += 1
+        managers[message.destinationNode]?.receive(message)
+    }
+
+    /// Advances virtual time in steps, pumping after each.
+    func advance(by total: TimeAmount, step: TimeAmount = .milliseconds(50)) {
+        var elapsed: Int64 = 0
+        while elapsed < total.nanoseconds {
+            loop.advanceTime(by: step)
+            pump()
+            elapsed += step.nanoseconds
+        }
+    }
+}
+
+/// Collects what a stream delivers.
+final class Collector: ByteDuplexDelegate {
+    var bytes: [UInt8] = []
+    var inputClosed = false
+    var closedError: String??
+    var writable = true
+    var onWritable: (() -> Void)?
+
+    func duplexReceived(_ buffer: ByteBuffer) {
+        bytes += buffer.readableBytesView
+    }
+
+    func duplexInputClosed() {
+        inputClosed = true
+    }
+
+    func duplexClosed(error: String?) {
+        closedError = .some(error)
+    }
+
+    func duplexWritabilityChanged(_ writable: Bool) {
+        self.writable = writable
+        if writable { onWritable?() }
+    }
+}
+
+/// A small deterministic RNG for tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension EventLoopFuture {
+    /// The result if the future has completed (on an `EmbeddedEventLoop`, after pumping).
+    func peek() -> Result<Value, any Error>? {
+        var result: Result<Value, any Error>?
+        self.assumeIsolated().whenComplete { result = $0 }
+        return result
+    }
+}
