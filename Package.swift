@@ -120,12 +120,12 @@ let package = Package(
             name: "MeshNodeTests",
             dependencies: [
                 "MeshNode", "MeshProtocol", "MeshConfig", "MeshRouter",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["MeshProtocol"], swiftSettings: swiftSettings),
     ]
 )

@@ -18,6 +18,19 @@ struct AgingTests {
         #expect(router.nextTimerDeadline() == nil)
     }
 
+    @Test("Expiry updates the cached routing table")
+    func expiryInvalidatesRoutes() {
+        var router = quietRouter(links: ["B": 1])
+        _ = router.receive(advert("B", 1, links: ["A": 1, "C": 1]), from: "B", now: .seconds(1), wallClockMillis: 0)
+        _ = router.receive(advert("C", 1, links: ["B": 1], lifetimeMillis: 10_000), from: "B", now: .seconds(1), wallClockMillis: 0)
+        #expect(router.routingTable == ["B": "B", "C": "B"])
+        #expect(router.isReachable("C"))
+        #expect(router.tick(now: .seconds(11), wallClockMillis: 0) == [.routesChanged])
+        #expect(!router.isReachable("C"))
+        #expect(router.routingTable == ["B": "B"])
+        #expect(router.pathCosts == ["B": 1])
+    }
+
     @Test("The lifetime is the originator's")
     func originatorsLifetime() {
         var router = quietRouter()

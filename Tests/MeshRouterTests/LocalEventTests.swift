@@ -18,7 +18,7 @@ struct LocalEventTests {
 
     @Test("The router starts with an empty advertisement carrying the initial sequence")
     func initialState() {
-        let router = freshRouter()
+        var router = freshRouter()
         #expect(router.sequence == 100)
         #expect(router.advertisements == [advert("A", 100, instance: 9, originTimeMillis: testStartMillis)])
         #expect(router.routingTable.isEmpty)
@@ -33,6 +33,8 @@ struct LocalEventTests {
         // The initial advertisement lists no link: it is not worth sending.
         #expect(router.linkUp("B", cost: 1, now: .zero, wallClockMillis: testStartMillis) == [.routesChanged])
         #expect(router.linkUp("C", cost: 2, now: ms(5), wallClockMillis: testStartMillis + 5) == [.routesChanged])
+        // Up again before anything was sent: nothing to send, nothing changed.
+        #expect(router.linkUp("B", cost: 1, now: ms(6), wallClockMillis: testStartMillis + 6).isEmpty)
         #expect(router.setLocalServices([control], now: ms(10), wallClockMillis: testStartMillis + 10).isEmpty)
         #expect(router.nextTimerDeadline() == ms(20))
         #expect(router.tick(now: ms(19), wallClockMillis: testStartMillis + 19).isEmpty)

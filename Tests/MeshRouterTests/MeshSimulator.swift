@@ -15,10 +15,9 @@ struct MeshSimulator {
         var generation: UInt64
     }
 
+    /// What the simulator knows about a host besides its router.
     struct Host {
         var alive = true
-        /// Neighbour node ID -> link.
-        var links: [String: HostLink] = [:]
         /// The deadline of the timer event currently armed, if any.
         var armedDeadline: Duration?
         var duplicateReports: [RoutingAdvertisement] = []
@@ -36,6 +35,8 @@ struct MeshSimulator {
     /// One router per host (kept apart from `hosts` so that reading one never copies the other).
     var routers: [LinkStateRouter] = []
     var hosts: [Host] = []
+    /// Per host: neighbour node ID -> link.
+    var links: [[String: HostLink]] = []
     private(set) var names: [String] = []
     private(set) var nowMillis: Int64 = 0
     private var queueTimes = MinHeap()
@@ -64,6 +65,7 @@ struct MeshSimulator {
         let index = hosts.count
         routers.append(makeRouter(name, instance: instance ?? UInt64(index + 1), initialSequence: initialSequence))
         hosts.append(Host())
+        links.append([:])
         names.append(name)
         return index
     }
@@ -98,8 +100,8 @@ struct MeshSimulator {
         nextGeneration += 1
         let nameA = name(a)
         let nameB = name(b)
-        hosts[a].links[nameB] = HostLink(peer: b, cost: cost, latency: latency, generation: generation)
-        hosts[b].links[nameA] = HostLink(peer: a, cost: cost, latency: latency, generation: generation)
+        links[a][nameB] = HostLink(peer: b, cost: cost, latency: latency, generation: generation)
+        links[b][nameA] = HostLink(peer: a, cost: cost, latency: latency, generation: generation)
         perform(a) { $0.linkUp(nameB, cost: cost, now: $1, wallClockMillis: $2) }
         perform(b) { $0.linkUp(nameA, cost: cost, now: $1, wallClockMillis: $2) }
     }
@@ -108,15 +110,15 @@ struct MeshSimulator {
     mutating func disconnect(_ a: Int, _ b: Int) {
         let nameA = name(a)
         let nameB = name(b)
-        guard hosts[a].links.removeValue(forKey: nameB) != nil else { return }
-        hosts[b].links.removeValue(forKey: nameA)
+        guard links[a].removeValue(forKey: nameB) != nil else { return }
+        links[b].removeValue(forKey: nameA)
         perform(a) { $0.linkDown(nameB, now: $1, wallClockMillis: $2) }
         perform(b) { $0.linkDown(nameA, now: $1, wallClockMillis: $2) }
     }
 
     /// Takes every link of `host` down and stops it.
     mutating func kill(_ host: Int) {
-        for link in hosts[host].links.values.sorted(by: { $0.peer < $1.peer }) {
+        for link in links[host].values.sorted(by: { $0.peer < $1.peer }) {
             disconnect(host, link.peer)
         }
         hosts[host].alive = false
@@ -125,7 +127,7 @@ struct MeshSimulator {
 
     /// Starts a killed host again with a fresh router (new process: new instance, start time now).
     mutating func restart(_ host: Int, instance: UInt64, initialSequence: UInt64) {
-        precondition(!hosts[host].alive && hosts[host].links.isEmpty)
+        precondition(!hosts[host].alive && links[host].isEmpty)
         routers[host] = makeRouter(name(host), instance: instance, initialSequence: initialSequence)
         hosts[host].alive = true
         hosts[host].armedDeadline = nil
@@ -140,7 +142,8 @@ struct MeshSimulator {
         _ host: Int,
         _ body: (inout LinkStateRouter, Duration, Int64) -> [RouterAction]
     ) {
-        let actions = body(&routers[host], now, wallClockMillis)
+        // Stored properties only: in debug builds calling a getter on `self` copies the simulator.
+        let actions = body(&routers[host], .milliseconds(nowMillis), Self.wallClockBase + nowMillis)
         carryOut(actions, of: host)
         armTimer(host)
     }
@@ -165,13 +168,15 @@ struct MeshSimulator {
         switch event {
         case .deliver(let to, let fromHost, let fromName, let generation, let ads):
             guard hosts[to].alive,
-                let back = hosts[to].links[fromName],
+                let back = links[to][fromName],
                 back.peer == fromHost,
                 back.generation == generation
             else { return }
+            let now = Duration.milliseconds(nowMillis)
+            let wallClock = Self.wallClockBase + nowMillis
             for ad in ads {
                 advertisementsDelivered += 1
-                let actions = routers[to].receive(ad, from: fromName, now: now, wallClockMillis: wallClockMillis)
+                let actions = routers[to].receive(ad, from: fromName, now: now, wallClockMillis: wallClock)
                 carryOut(actions, of: to)
             }
             armTimer(to)
@@ -187,13 +192,13 @@ struct MeshSimulator {
             switch action {
             case .send(let ads, let targets):
                 for target in targets {
-                    guard let link = hosts[host].links[target] else {
+                    guard let link = links[host][target] else {
                         sendsToNonNeighbours += 1
                         continue
                     }
                     messagesSent += 1
                     schedule(
-                        .deliver(to: link.peer, fromHost: host, fromName: name(host), generation: link.generation, ads: ads),
+                        .deliver(to: link.peer, fromHost: host, fromName: names[host], generation: link.generation, ads: ads),
                         at: nowMillis + link.latency.wholeMillis
                     )
                 }

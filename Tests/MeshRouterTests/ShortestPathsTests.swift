@@ -15,7 +15,7 @@ struct ShortestPathsTests {
 
     @Test("Chain: every destination goes through the only neighbour, costs add up")
     func chain() {
-        let router = router(
+        var router = router(
             links: ["B": 1],
             ads: [
                 advert("B", 1, links: ["A": 1, "C": 2]),
@@ -50,7 +50,7 @@ struct ShortestPathsTests {
 
     @Test("An indirect path cheaper than the direct link wins")
     func cheaperIndirect() {
-        let router = router(
+        var router = router(
             links: ["B": 1, "C": 10],
             ads: [
                 advert("B", 1, links: ["A": 1, "C": 1]),
@@ -94,7 +94,7 @@ struct ShortestPathsTests {
 
     @Test("Known connection costs list every stored origin as advertised, and our live links")
     func knownCosts() {
-        let router = router(
+        var router = router(
             links: ["B": 2],
             ads: [advert("B", 1, links: ["A": 2, "C": 1]), advert("Z", 1)]
         )
@@ -105,10 +105,28 @@ struct ShortestPathsTests {
 
     @Test("Self-links and links to unknown nodes are ignored")
     func oddLinks() {
-        let router = router(
+        var router = router(
             links: ["B": 1],
             ads: [advert("B", 1, links: ["A": 1, "B": 1, "ghost": 1])]
         )
         #expect(router.routingTable == ["B": "B"])
     }
+}
+
+/// How a runtime holds the router: a reference type with the router in a stored `var`, so the
+/// cached table can be read from non-mutating members (per forwarded packet).
+private final class RouterOwner {
+    var router = quietRouter(links: ["B": 1])
+
+    func nextHop(to node: String) -> String? { router.routingTable[node] }
+}
+
+@Test("A class owning the router reads the cached routing table from non-mutating members")
+func routerInAClass() {
+    let owner = RouterOwner()
+    #expect(owner.nextHop(to: "B") == "B")
+    _ = owner.router.receive(advert("B", 1, links: ["A": 1, "C": 1]), from: "B", now: ms(100), wallClockMillis: 0)
+    _ = owner.router.receive(advert("C", 1, links: ["B": 1]), from: "B", now: ms(100), wallClockMillis: 0)
+    #expect(owner.nextHop(to: "C") == "B")
+    #expect(owner.router.isReachable("C"))
 }

@@ -6,7 +6,7 @@ extension MeshSimulator {
     var liveEdges: [Topology.Edge] {
         var result: [Topology.Edge] = []
         for (index, host) in hosts.enumerated() where host.alive {
-            for link in host.links.values where index < link.peer {
+            for link in links[index].values where index < link.peer {
                 result.append(Topology.Edge(a: index, b: link.peer, cost: Int(link.cost), latencyMillis: 0))
             }
         }
@@ -20,7 +20,8 @@ extension MeshSimulator {
         let names = hosts.indices.map { name($0) }
         var problems: [String] = []
         for source in hosts.indices where hosts[source].alive {
-            let paths = routers[source].shortestPaths
+            var router = routers[source]
+            let paths = router.shortestPaths
             var expectedCount = 0
             for target in hosts.indices where target != source && reference.distance[source][target] != .max {
                 expectedCount += 1

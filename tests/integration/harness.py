@@ -8,9 +8,15 @@ socket, a data directory and a log file (stdout and stderr of the daemon).
     a, b = mesh.node("A"), mesh.node("B")
     port = b.listen()              # tcp-listener on 127.0.0.1:<free port>
     a.peer(b)                      # tcp-peer to b's first listener
-    mesh.start()                   # start all, wait for every control socket greeting
+    mesh.start()                   # listeners first; waits for every control socket greeting
     wait_for_route(a, "B")
-    mesh.stop()                    # SIGTERM, then SIGKILL; by PID
+    ctl(a).simple_command("status")            # receptorctl's ReceptorControl
+    rc, out, err = run_cli(a, "ping", "B")     # the Python receptorctl CLI
+    mesh.stop()                    # SIGTERM (+SIGCONT), then SIGKILL after 5 s; by PID
+
+Tests get meshes from the ``mesh`` fixture (conftest.py), which stops the daemons
+afterwards; when a test fails, every running daemon's log tail is attached to
+its report.
 
 Binaries:
   receptord            $RECEPTORD, else <repo>/.build/debug/receptord
@@ -379,8 +385,10 @@ class Node:
         )
 
     def start(self, timeout: float = START_TIMEOUT) -> "Node":
+        """Start this node alone and wait until it is ready (control socket, listeners)."""
         self.spawn()
         self.wait_ready(timeout)
+        self.wait_listening(timeout)
         return self
 
     def wait_listening(self, timeout: float = START_TIMEOUT) -> None:
@@ -638,3 +646,9 @@ def make_certs(directory: Path, *nodes: str, rogue: Iterable[str] = (), expired:
     if p.returncode != 0:
         raise HarnessError(f"make-certs.sh failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return directory
+
+
+# Short names used by the tests and by anyone poking at a mesh from a REPL.
+def ctl(node: Node) -> "ReceptorControl":
+    """A receptorctl ``ReceptorControl`` on ``node``'s control socket."""
+    return node.ctl()

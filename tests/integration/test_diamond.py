@@ -42,6 +42,7 @@ def test_failover_when_hop_goes_silent(mesh):
     try:
         wait_for_route(a, "D", via="C", timeout=FAILOVER_TIMEOUT)
         elapsed = time.monotonic() - t0
+        print(f"A rerouted D via C {elapsed:.2f}s after SIGSTOP of B")
         wait_for_route(d, "A", via="C", timeout=max(0.5, FAILOVER_TIMEOUT - elapsed + 0.5))
         # The dead peer leaves A's connection list.
         wait_until(lambda: "B" not in {x["NodeID"] for x in a.status()["Connections"]}, 2,
@@ -51,7 +52,9 @@ def test_failover_when_hop_goes_silent(mesh):
         b.resume()
 
     # B comes back: the links are re-established and the cheap path is used again.
+    t0 = time.monotonic()
     wait_for_route(a, "D", via="B", timeout=RECOVERY_TIMEOUT)
+    print(f"A routes D via B again {time.monotonic() - t0:.2f}s after SIGCONT")
     wait_for_route(d, "A", via="B", timeout=5)
     assert a.command("ping B")["Success"] is True
 
@@ -135,6 +138,8 @@ def test_stream_survives_hop_failure(mesh):
             conn.sock.sendall(view[off:off + CHUNK])
         conn.sock.shutdown(socket.SHUT_WR)
         send_time = time.monotonic() - t0
+        assert pauser is not None
+        print(f"sent {TOTAL} bytes in {send_time:.2f}s (B paused for {PAUSE_FOR}s after {STOP_AFTER} bytes)")
 
         assert sink.done.wait(25), (
             f"sink did not see EOF within 25 s; it got {sink.count} of {TOTAL} bytes "

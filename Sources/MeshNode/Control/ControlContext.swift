@@ -35,13 +35,23 @@ enum SystemInfo {
 /// RFC 3339 with nanoseconds, trailing zeros trimmed, in UTC, as Go's `time.RFC3339Nano`.
 enum RFC3339 {
     static func format(millisecondsSince1970 ms: Int64) -> String {
-        format(Date(timeIntervalSince1970: Double(ms) / 1000))
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        return format(seconds: seconds, nanoseconds: (ms - seconds * 1000) * 1_000_000)
     }
 
     static func format(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        let whole = Int64(seconds.rounded(.down))
-        let nanos = Int64(((seconds - Double(whole)) * 1_000_000_000).rounded())
+        let t = date.timeIntervalSince1970
+        var whole = Int64(t.rounded(.down))
+        var nanos = Int64(((t - Double(whole)) * 1_000_000_000).rounded())
+        if nanos >= 1_000_000_000 {
+            whole += 1
+            nanos -= 1_000_000_000
+        }
+        return format(seconds: whole, nanoseconds: nanos)
+    }
+
+    /// Integer arithmetic only, so milliseconds print exactly.
+    static func format(seconds whole: Int64, nanoseconds nanos: Int64) -> String {
         var tm = tm()
         var t = time_t(whole)
         gmtime_r(&t, &tm)

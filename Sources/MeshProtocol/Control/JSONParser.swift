@@ -167,10 +167,13 @@ public struct JSONParser {
                 if (0xD800..<0xDC00).contains(code), i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"),
                     bytes[i + 1] == UInt8(ascii: "u")
                 {
+                    let rewind = i
                     i += 2
                     let low = try hex4()
                     if (0xDC00..<0xE000).contains(low) {
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        i = rewind  // not a pair: the second escape stands on its own
                     }
                 }
                 scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
@@ -185,11 +188,13 @@ public struct JSONParser {
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
         var isInteger = true
         var digits = 0
+        let firstDigit = i
         while i < bytes.count, (0x30...0x39).contains(bytes[i]) {
             i += 1
             digits += 1
         }
         guard digits > 0 else { throw error("invalid character looking for beginning of value") }
+        if digits > 1 && bytes[firstDigit] == UInt8(ascii: "0") { throw error("invalid number: leading zero") }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             isInteger = false
             i += 1

@@ -43,13 +43,59 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Formats a number as Go does for float64: integral values without ".0".
+    /// Formats a number as Go's `encoding/json` does for float64: the shortest digits that round-trip,
+    /// in plain notation for 1e-6 <= |d| < 1e21 (so integral values have no ".0"), otherwise in
+    /// exponent notation with a one-digit negative exponent where possible (`1e-7`, `1e+21`).
     public static func formatNumber(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
-        if d == d.rounded(), abs(d) < 1e21 {
-            return String(Int64(d))
+        if d == 0 { return d.sign == .minus ? "-0" : "0" }
+        let (digits, exponent) = shortestDigits(abs(d))
+        let sign = d < 0 ? "-" : ""
+        let magnitude = abs(d)
+        if magnitude >= 1e-6 && magnitude < 1e21 {
+            // value = 0.digits x 10^exponent
+            if exponent <= 0 {
+                return sign + "0." + String(repeating: "0", count: -exponent) + digits
+            }
+            if exponent >= digits.count {
+                return sign + digits + String(repeating: "0", count: exponent - digits.count)
+            }
+            let cut = digits.index(digits.startIndex, offsetBy: exponent)
+            return sign + digits[..<cut] + "." + digits[cut...]
         }
-        return "\(d)"
+        let first = digits.prefix(1)
+        let rest = digits.dropFirst()
+        let e = exponent - 1
+        var text = sign + first + (rest.isEmpty ? "" : "." + rest) + "e" + (e < 0 ? "-" : "+")
+        let absE = abs(e)
+        text += (e > 0 && absE < 10) ? "0\(absE)" : "\(absE)"
+        return text
+    }
+
+    /// Shortest round-trip decimal digits of a positive finite double and the exponent `E` with
+    /// value = 0.digits x 10^E (taken from Swift's own shortest representation).
+    static func shortestDigits(_ d: Double) -> (String, Int) {
+        let text = "\(d)"
+        var mantissa = Substring(text)
+        var exp10 = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exp10 = Int(text[text.index(after: e)...]) ?? 0
+            mantissa = text[..<e]
+        }
+        var intPart = mantissa
+        var fracPart: Substring = ""
+        if let dot = mantissa.firstIndex(of: ".") {
+            intPart = mantissa[..<dot]
+            fracPart = mantissa[mantissa.index(after: dot)...]
+        }
+        var digits = String(intPart) + String(fracPart)
+        var exponent = intPart.count + exp10
+        while digits.hasPrefix("0") && digits.count > 1 {
+            digits.removeFirst()
+            exponent -= 1
+        }
+        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        return (digits, exponent)
     }
 
     static func writeString(_ s: String, into out: inout String) {

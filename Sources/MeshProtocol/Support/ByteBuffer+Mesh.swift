@@ -14,11 +14,16 @@ extension ByteBuffer {
     }
 
     /// Writes a string prefixed by its UTF-8 length as a big-endian UInt16.
+    /// Longer strings are cut to 65535 bytes on a character boundary, so the result still decodes.
     @inlinable
     mutating func writeMediumString(_ s: String) {
-        let count = min(s.utf8.count, Int(UInt16.max))
+        let utf8 = Array(s.utf8)
+        var count = min(utf8.count, Int(UInt16.max))
+        if count < utf8.count {
+            while count > 0 && utf8[count] & 0xC0 == 0x80 { count -= 1 }
+        }
         self.writeInteger(UInt16(count))
-        self.writeBytes(s.utf8.prefix(count))
+        self.writeBytes(utf8[..<count])
     }
 
     mutating func readShortStringOrThrow(_ what: String) throws -> String {
