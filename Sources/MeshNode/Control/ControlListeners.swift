@@ -136,6 +136,7 @@ final class ControlServiceListeners {
                             try ops.addHandler(NIOSSLServerHandler(context: tls.context))
                         }
                     }
+                    if tls != nil { try ops.addHandler(HandshakeDeadline()) }
                     let duplex = ChannelDuplex()
                     try ops.addHandler(duplex)
                     try ops.addHandler(

@@ -64,6 +64,7 @@ public final class MeshDaemon {
         for u in config.unsupported {
             logger.warning("\(u.name) (item \(u.index)) is not supported yet: \(u.reason); ignoring it")
         }
+        reportNotYetApplied()
         core.start()
         return startServices().assumeIsolated().flatMap { [self] in
             self.startBackends(self.config)
@@ -71,6 +72,25 @@ public final class MeshDaemon {
             self.stop()
             return self.core.loop.makeFailedFuture(error)
         }.nonisolated()
+    }
+
+    /// Entries that parse into typed values but that this version does not apply yet: say so once,
+    /// naming each item, rather than silently ignoring them.
+    private func reportNotYetApplied() {
+        var items: [(String, Int)] = []
+        items += config.udpListeners.map { ("udp-listener", $0.index) }
+        items += config.udpPeers.map { ("udp-peer", $0.index) }
+        items += config.wsListeners.map { ("ws-listener", $0.index) }
+        items += config.wsPeers.map { ("ws-peer", $0.index) }
+        items += config.workCommands.map { ("work-command", $0.index) }
+        if let w = config.workSigning { items.append(("work-signing", w.index)) }
+        if let w = config.workVerification { items.append(("work-verification", w.index)) }
+        for (name, index) in items {
+            logger.warning("\(name) (item \(index)) is not supported yet; ignoring it")
+        }
+        if !config.node.firewallRules.isEmpty {
+            logger.error("node.firewallrules are not enforced yet: traffic is NOT filtered by this version")
+        }
     }
 
     private func startServices() -> EventLoopFuture<Void> {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOSSL
@@ -12,11 +13,40 @@ struct CertificateVerifier: Sendable {
     let roots: [Certificate]
     /// Where failures are reported (the link's logger).
     let describe: String
+    /// SHA-256 (32 bytes) or SHA-512 (64 bytes) fingerprints of acceptable leaf certificates; empty
+    /// accepts any leaf that validates. Any one match is enough; the chain check still applies.
+    var pins: [[UInt8]] = []
+
+    /// Whether the leaf's DER matches one of ``pins``.
+    static func matchesPin(_ der: [UInt8], pins: [[UInt8]]) -> Bool {
+        let sha256 = Array(SHA256.hash(data: der))
+        let sha512 = Array(SHA512.hash(data: der))
+        return pins.contains { $0 == sha256 || $0 == sha512 }
+    }
+
+    /// Parses receptor's fingerprint text: hex, colons optional, 32 or 64 bytes.
+    static func parsePin(_ text: String) -> [UInt8]? {
+        let hex = text.filter { $0 != ":" }
+        guard hex.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let b = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(b)
+            index = next
+        }
+        return bytes.count == 32 || bytes.count == 64 ? bytes : nil
+    }
 
     /// Returns the leaf's node IDs, or throws a readable reason.
     func verify(_ chain: [NIOSSLCertificate]) async throws -> [String] {
         guard let leafRaw = chain.first else { throw TLSVerificationError("peer sent no certificate") }
-        let leaf = try Certificate(derEncoded: leafRaw.toDERBytes())
+        let leafDER = try leafRaw.toDERBytes()
+        let leaf = try Certificate(derEncoded: leafDER)
+        if !pins.isEmpty && !Self.matchesPin(leafDER, pins: pins) {
+            throw TLSVerificationError("certificate of \(leaf.subject) does not match any pinned fingerprint")
+        }
         let intermediates = try chain.dropFirst().map { try Certificate(derEncoded: $0.toDERBytes()) }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
             RFC5280Policy()

@@ -57,6 +57,15 @@ struct TLSRegistry: Sendable {
         }
     }
 
+    static func parsePins(_ texts: [String], kind: String, name: String) throws -> [[UInt8]] {
+        try texts.map { text in
+            guard let pin = CertificateVerifier.parsePin(text) else {
+                throw ConfigError(entry: kind, index: nil, field: "pinned", message: "\(name): invalid fingerprint \(text)")
+            }
+            return pin
+        }
+    }
+
     static func loadRoots(_ path: String, kind: String, name: String) throws -> [Certificate] {
         try loadCertificates(path, kind: kind, name: name).map { try Certificate(derEncoded: $0.toDERBytes()) }
     }
@@ -93,7 +102,11 @@ struct TLSRegistry: Sendable {
         var verifier: CertificateVerifier?
         if e.requireClientCert || e.clientCAs != nil {
             let rootsPath = e.clientCAs ?? systemRootsPath
-            verifier = CertificateVerifier(roots: try loadRoots(rootsPath, kind: kind, name: e.name), describe: e.name)
+            verifier = CertificateVerifier(
+                roots: try loadRoots(rootsPath, kind: kind, name: e.name),
+                describe: e.name,
+                pins: try parsePins(e.pinnedClientCert, kind: kind, name: e.name)
+            )
             tls.certificateVerification = .noHostnameVerification
         } else {
             tls.certificateVerification = .none
@@ -125,7 +138,11 @@ struct TLSRegistry: Sendable {
             tls.certificateVerification = .none
         } else {
             let rootsPath = e.rootCAs ?? systemRootsPath
-            verifier = CertificateVerifier(roots: try loadRoots(rootsPath, kind: kind, name: e.name), describe: e.name)
+            verifier = CertificateVerifier(
+                roots: try loadRoots(rootsPath, kind: kind, name: e.name),
+                describe: e.name,
+                pins: try parsePins(e.pinnedServerCert, kind: kind, name: e.name)
+            )
             tls.certificateVerification = .noHostnameVerification
         }
         let context: NIOSSLContext
