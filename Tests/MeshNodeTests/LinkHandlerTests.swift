@@ -36,11 +36,12 @@ final class LinkEnd {
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
     }
 
-    /// Frames written (and flushed) so far.
+    /// Bytes written (and flushed) so far, as one buffer: a frame may span several writes (the
+    /// link writes a message's header and payload separately), as on a real byte stream.
     func takeOutbound() throws -> [ByteBuffer] {
-        var out: [ByteBuffer] = []
-        while let b = try channel.readOutbound(as: ByteBuffer.self) { out.append(b) }
-        return out
+        var merged = ByteBuffer()
+        while var b = try channel.readOutbound(as: ByteBuffer.self) { merged.writeBuffer(&b) }
+        return merged.readableBytes == 0 ? [] : [merged]
     }
 
     var isEstablished: Bool { handler.peer != nil }

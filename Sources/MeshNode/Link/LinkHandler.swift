@@ -41,7 +41,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var timer: LoopTimer?
     private var flushPending = false
 
-    private var dataQueue = Deque<ByteBuffer>()
+    private var dataQueue = Deque<(header: ByteBuffer, payload: ByteBuffer)>()
     private var dataQueueBytes = 0
     /// Bound on the data queue; frames past it are dropped (streams resend end to end).
     static let dataQueueLimit = 16 << 20
@@ -223,24 +223,35 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Queues a routed message. Returns false if the link is gone or the queue is full (dropped).
+    ///
+    /// The header is encoded into a small buffer and the payload is written as it is (a slice of the
+    /// frame it arrived in, when forwarding), so a hop copies payload bytes only inside TLS.
     @discardableResult
     func sendMessage(_ message: MeshMessage) -> Bool {
         guard let context, case .established = state else { return false }
-        var buffer = context.channel.allocator.buffer(capacity: message.headerLength + message.payload.readableBytes + 5)
-        LinkFrame.message(message).encode(into: &buffer)
+        var header = context.channel.allocator.buffer(capacity: message.headerLength + 5)
+        LinkFrame.encodeMessageHeader(message, into: &header)
+        let size = header.readableBytes + message.payload.readableBytes
         if dataQueue.isEmpty && context.channel.isWritable {
-            context.write(wrapOutboundOut(buffer), promise: nil)
+            writeFrame(header, message.payload, context: context)
             scheduleFlush()
             return true
         }
-        guard dataQueueBytes + buffer.readableBytes <= Self.dataQueueLimit else {
+        guard dataQueueBytes + size <= Self.dataQueueLimit else {
             droppedDataFrames += 1
             return false
         }
-        dataQueueBytes += buffer.readableBytes
-        dataQueue.append(buffer)
+        dataQueueBytes += size
+        dataQueue.append((header, message.payload))
         pumpData()
         return true
+    }
+
+    private func writeFrame(_ header: ByteBuffer, _ payload: ByteBuffer, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(header), promise: nil)
+        if payload.readableBytes > 0 {
+            context.write(wrapOutboundOut(payload), promise: nil)
+        }
     }
 
     /// Bytes waiting in the data queue.
@@ -249,9 +260,9 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func pumpData() {
         guard let context else { return }
         var wrote = false
-        while context.channel.isWritable, let buffer = dataQueue.popFirst() {
-            dataQueueBytes -= buffer.readableBytes
-            context.write(wrapOutboundOut(buffer), promise: nil)
+        while context.channel.isWritable, let frame = dataQueue.popFirst() {
+            dataQueueBytes -= frame.header.readableBytes + frame.payload.readableBytes
+            writeFrame(frame.header, frame.payload, context: context)
             wrote = true
         }
         if wrote { scheduleFlush() }

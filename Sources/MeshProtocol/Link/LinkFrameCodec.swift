@@ -32,6 +32,21 @@ extension LinkFrame {
         buffer.setInteger(UInt32(length), at: lengthIndex)
     }
 
+    /// Writes everything of a message frame except the payload: the length prefix (which counts the
+    /// payload), the type byte and the message header. Sending this followed by the payload bytes
+    /// equals ``encode(into:)`` for `.message`, without copying the payload.
+    public static func encodeMessageHeader(_ message: MeshMessage, into buffer: inout ByteBuffer) {
+        let length = 1 + message.headerLength + message.payload.readableBytes
+        buffer.writeInteger(UInt32(length))
+        buffer.writeInteger(FrameType.message.rawValue)
+        buffer.writeInteger(message.hopsToLive)
+        buffer.writeInteger(message.kind.rawValue)
+        buffer.writeShortString(message.sourceNode)
+        buffer.writeShortString(message.destinationNode)
+        buffer.writeShortString(message.sourceService)
+        buffer.writeShortString(message.destinationService)
+    }
+
     /// Decodes one frame body (type byte first, no length prefix). Total: any bytes give a frame or a
     /// ``MeshProtocolError``.
     public static func decodeBody(_ body: inout ByteBuffer) throws -> LinkFrame {
