@@ -87,6 +87,32 @@ struct TLSRegistry: Sendable {
         }
     }
 
+    /// The common tail of both entry kinds: build the NIOSSL context and the setup.
+    private static func setup(
+        kind: String,
+        name: String,
+        _ tls: TLSConfiguration,
+        verifier: CertificateVerifier?,
+        skipNamesCheck: Bool
+    ) throws -> TLSSetup {
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw fail(kind, name, "invalid TLS configuration: \(error)")
+        }
+        return TLSSetup(name: name, context: context, verifier: verifier, checkNodeIDs: verifier != nil && !skipNamesCheck)
+    }
+
+    /// Loads a verifier for `rootsPath` (system roots when nil) with the entry's pins.
+    private static func verifier(rootsPath: String?, pins: [String], kind: String, name: String) throws -> CertificateVerifier {
+        CertificateVerifier(
+            roots: try loadRoots(rootsPath ?? systemRootsPath, kind: kind, name: name),
+            describe: name,
+            pins: try parsePins(pins, kind: kind, name: name)
+        )
+    }
+
     static func loadServer(_ e: TLSServerEntry, localNode: String) throws -> TLSSetup {
         let kind = "tls-server"
         let chain = try loadCertificates(e.cert, kind: kind, name: e.name)
@@ -101,23 +127,12 @@ struct TLSRegistry: Sendable {
         tls.minimumTLSVersion = e.minTLS13 ? .tlsv13 : .tlsv12
         var verifier: CertificateVerifier?
         if e.requireClientCert || e.clientCAs != nil {
-            let rootsPath = e.clientCAs ?? systemRootsPath
-            verifier = CertificateVerifier(
-                roots: try loadRoots(rootsPath, kind: kind, name: e.name),
-                describe: e.name,
-                pins: try parsePins(e.pinnedClientCert, kind: kind, name: e.name)
-            )
+            verifier = try Self.verifier(rootsPath: e.clientCAs, pins: e.pinnedClientCert, kind: kind, name: e.name)
             tls.certificateVerification = .noHostnameVerification
         } else {
             tls.certificateVerification = .none
         }
-        let context: NIOSSLContext
-        do {
-            context = try NIOSSLContext(configuration: tls)
-        } catch {
-            throw fail(kind, e.name, "invalid TLS configuration: \(error)")
-        }
-        return TLSSetup(name: e.name, context: context, verifier: verifier, checkNodeIDs: verifier != nil && !e.skipReceptorNamesCheck)
+        return try setup(kind: kind, name: e.name, tls, verifier: verifier, skipNamesCheck: e.skipReceptorNamesCheck)
     }
 
     static func loadClient(_ e: TLSClientEntry, localNode: String) throws -> TLSSetup {
@@ -137,20 +152,9 @@ struct TLSRegistry: Sendable {
         if e.insecureSkipVerify {
             tls.certificateVerification = .none
         } else {
-            let rootsPath = e.rootCAs ?? systemRootsPath
-            verifier = CertificateVerifier(
-                roots: try loadRoots(rootsPath, kind: kind, name: e.name),
-                describe: e.name,
-                pins: try parsePins(e.pinnedServerCert, kind: kind, name: e.name)
-            )
+            verifier = try Self.verifier(rootsPath: e.rootCAs, pins: e.pinnedServerCert, kind: kind, name: e.name)
             tls.certificateVerification = .noHostnameVerification
         }
-        let context: NIOSSLContext
-        do {
-            context = try NIOSSLContext(configuration: tls)
-        } catch {
-            throw fail(kind, e.name, "invalid TLS configuration: \(error)")
-        }
-        return TLSSetup(name: e.name, context: context, verifier: verifier, checkNodeIDs: verifier != nil && !e.skipReceptorNamesCheck)
+        return try setup(kind: kind, name: e.name, tls, verifier: verifier, skipNamesCheck: e.skipReceptorNamesCheck)
     }
 }
