@@ -197,3 +197,70 @@ struct MeshStreamTests {
         #expect(accepted == 1)
     }
 }
+
+@Suite("Mesh streams share links fairly")
+struct MeshStreamIsolationTests {
+    @Test("a stream whose reader stopped does not hold up another stream on the same path")
+    func noHeadOfLineBlocking() throws {
+        var config = StreamConfiguration()
+        config.window = 128 << 10
+        config.frameSize = 16 << 10
+        let net = StreamTestNetwork(nodes: ["A", "B"], configuration: config)
+        var accepted: [MeshStream] = []
+        var collectors: [Collector] = []
+        net["B"].listen(service: "svc") { stream in
+            let c = Collector()
+            stream.duplexDelegate = c
+            accepted.append(stream)
+            collectors.append(c)
+        }
+        let first = try #require(try { let f = net["A"].open(node: "B", service: "svc"); net.pump(); return try f.peek()?.get() }())
+        let second = try #require(try { let f = net["A"].open(node: "B", service: "svc"); net.pump(); return try f.peek()?.get() }())
+        #expect(accepted.count == 2)
+        accepted[0].setReading(false)  // the first stream's reader is stuck
+
+        let stuck = MeshStreamTests.pattern(1_000_000, seed: 1)
+        var offset = 0
+        while first.isWritable && offset < stuck.count {
+            first.write(ByteBuffer(bytes: stuck[offset..<min(stuck.count, offset + 8192)]))
+            offset += 8192
+        }
+        let data = MeshStreamTests.pattern(2_000_000, seed: 2)
+        MeshStreamTests.send(data, on: second, collector: Collector(), net: net)
+        net.pump()
+        #expect(collectors[1].bytes == data)
+        #expect(collectors[1].inputClosed)
+        #expect(collectors[0].bytes.isEmpty)
+        // The stuck stream never had more than about a window in flight.
+        #expect(offset <= Int(config.window) + config.frameSize + 8192)
+    }
+}
+
+@Suite("Datagrams")
+struct DatagramTests {
+    @Test("a datagram for a service nobody offers comes back as 'service unknown' from the far node")
+    func serviceUnknown() throws {
+        let pair = try LinkPair()
+        defer { pair.close() }
+        try pair.connect()
+        try pair.advance(by: .milliseconds(100))
+        var reports: [Unreachable] = []
+        pair.a.core.registerDatagramService("asker") { message in
+            guard message.kind == .unreachable else { return }
+            var payload = message.payload
+            if let u = try? Unreachable.decode(from: &payload) { reports.append(u) }
+        }
+        pair.a.core.originate(
+            MeshMessage(
+                kind: .datagram,
+                sourceNode: "A",
+                destinationNode: "B",
+                sourceService: "asker",
+                destinationService: "nobody",
+                payload: ByteBuffer(bytes: [1, 2, 3])
+            )
+        )
+        try pair.pump()
+        #expect(reports == [Unreachable(problem: .serviceUnknown, reportingNode: "B")])
+    }
+}

@@ -91,3 +91,19 @@ def test_garbage_on_a_link_drops_only_that_link(mesh):
     assert a.is_running()
     assert a.command("ping b")["Success"] is True
     assert "closing link" in a.log_text()
+
+
+def test_connect_to_localhost_reaches_our_own_service(mesh):
+    a = mesh.node("a")
+    a.add("local-only")
+    mesh.start()
+    with a.raw() as conn:
+        conn.greeting()
+        conn.send("connect localhost control\n")
+        assert conn.readline() == "Connecting"
+        assert conn.readline() == "Receptor Control, node a"
+        assert conn.json_command('{"command":"status","requested_fields":["NodeID"]}') == {"NodeID": "a"}
+    with a.raw() as conn:
+        conn.greeting()
+        conn.send("connect localhost nosuchsvc\n")
+        assert conn.readline() == "ERROR: service unknown"
