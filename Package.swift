@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Pure: bytes <-> values. Depends on NIOCore only.
@@ -72,7 +73,11 @@ let package = Package(
         ),
         .target(
             name: "WorkUnits",
-            dependencies: ["MeshNode"],
+            dependencies: [
+                "MeshNode",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -117,6 +122,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WorkUnitsTests",
+            dependencies: ["WorkUnits", "MeshNode", "MeshProtocol", .product(name: "JWTKit", package: "jwt-kit")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MeshConfigTests", dependencies: ["MeshConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MeshNodeTests",

@@ -11,7 +11,7 @@ public enum ExtraData: Sendable, Equatable {
     /// A unit on disk whose work type is not configured: the JSON string `"Unknown WorkType"`.
     case unknownWorkType
     /// Anything else (for example another daemon's worker type), kept verbatim.
-    case raw(JSONValue)
+    case raw(WorkJSON)
 
     /// The JSON text of ``unknownWorkType``.
     public static let unknownWorkTypeText = "Unknown WorkType"
@@ -23,7 +23,7 @@ public enum ExtraData: Sendable, Equatable {
     }
 
     /// The JSON value, with a remote unit's parameters replaced by `remoteParams` when given.
-    func jsonValue(remoteParams: [String: String]? = nil) -> JSONValue {
+    func jsonValue(remoteParams: [String: String]? = nil) -> WorkJSON {
         switch self {
         case .none:
             .null
@@ -42,7 +42,7 @@ public enum ExtraData: Sendable, Equatable {
     ///
     /// An object is remote data when `workType` is `"remote"` and its members have the right types; an object
     /// with only `Pid` (integer) and `Params` (string) members is command data; everything else is ``raw(_:)``.
-    init(json value: JSONValue, workType: String) {
+    init(json value: WorkJSON, workType: String) {
         switch value {
         case .null:
             self = .none
@@ -61,7 +61,7 @@ public enum ExtraData: Sendable, Equatable {
         }
     }
 
-    private static func command(_ members: [String: JSONValue]) -> ExtraData? {
+    private static func command(_ members: [String: WorkJSON]) -> ExtraData? {
         guard !members.isEmpty, members.keys.allSatisfy({ $0 == "Pid" || $0 == "Params" }) else { return nil }
         var pid: Int?
         switch members["Pid"] {

@@ -94,7 +94,7 @@ public struct RemoteExtra: Sendable, Equatable {
     // MARK: - JSON
 
     /// The JSON object, with `RemoteParams` replaced by `params`.
-    func jsonValue(params: [String: String]) -> JSONValue {
+    func jsonValue(params: [String: String]) -> WorkJSON {
         .object([
             "RemoteNode": .string(remoteNode),
             "RemoteWorkType": .string(remoteWorkType),
@@ -110,15 +110,15 @@ public struct RemoteExtra: Sendable, Equatable {
     }
 
     /// Decodes the object; absent or `null` members take their zero values (as in Go), wrong types fail.
-    init?(json members: [String: JSONValue]) {
+    init?(json members: [String: WorkJSON]) {
         guard let decoded = try? Self.decode(members) else { return nil }
         self = decoded
     }
 
     private struct TypeMismatch: Error {}
 
-    private static func decode(_ members: [String: JSONValue]) throws -> RemoteExtra {
-        func member<T>(_ key: String, _ read: (JSONValue) -> T?) throws -> T? {
+    private static func decode(_ members: [String: WorkJSON]) throws -> RemoteExtra {
+        func member<T>(_ key: String, _ read: (WorkJSON) -> T?) throws -> T? {
             guard let value = members[key], value != .null else { return nil }
             guard let typed = read(value) else { throw TypeMismatch() }
             return typed

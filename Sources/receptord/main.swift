@@ -6,9 +6,15 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
+import WorkUnits
 
 /// `receptord`: loads receptor's configuration (files and command-line entries), starts the node,
 /// and runs until SIGTERM or SIGINT; SIGHUP reloads like the `reload` command.
+
+// A unit's command runner: `receptord __work-runner <unit directory>` (started by the daemon).
+if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "__work-runner" {
+    exit(CommandRunner.main(unitDirectory: CommandLine.arguments[2]))
+}
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
@@ -28,6 +34,11 @@ if commandLine.showHelp {
 if commandLine.showVersion {
     print(ReceptordVersion.current)
     exit(0)
+}
+
+/// This program's own path, to start unit runners with.
+func executablePath() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
 let config: ReceptorConfig
@@ -76,6 +87,15 @@ do {
             loop: loop,
             logger: startLogger
         )
+        let work = try WorkManager(
+            core: daemon.core,
+            config: config,
+            runnerExecutable: executablePath(),
+            logger: startLogger
+        )
+        daemon.core.localWorkCommands = work.advertisedWorkCommands
+        daemon.workHandler = work
+        work.start()
         return NIOLoopBound(daemon, eventLoop: loop)
     }.get()
     try await loop.flatSubmit { daemonBox.value.start() }.get()

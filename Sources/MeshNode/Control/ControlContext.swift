@@ -8,6 +8,8 @@ final class ControlContext {
     let tls: TLSRegistry
     /// Re-reads the configuration file; succeeds with nil or with the error text and its ERRORCODE.
     let reload: () -> EventLoopFuture<String?>
+    /// Serves `work` commands (installed by the work-unit manager).
+    var workHandler: (any WorkCommandHandler)?
 
     init(core: MeshCore, tls: TLSRegistry, reload: @escaping () -> EventLoopFuture<String?>) {
         self.core = core

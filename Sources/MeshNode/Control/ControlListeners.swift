@@ -108,7 +108,12 @@ final class ControlServiceListeners {
             }
         }
         context.core.advertise(
-            ServiceAdvertisement(name: service, connType: tls == nil ? .stream : .streamTLS, tags: ["type": "Control Service"])
+            ServiceAdvertisement(
+                name: service,
+                connType: tls == nil ? .stream : .streamTLS,
+                tags: ["type": "Control Service"],
+                workCommands: context.core.localWorkCommands
+            )
         )
     }
 
@@ -152,7 +157,7 @@ final class ControlServiceListeners {
     }
 
     private func acquireLock(_ path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ConfigError(entry: "control-service", index: nil, field: "filename", message: "could not open lock file \(path): \(String(cString: strerror(errno)))")
         }

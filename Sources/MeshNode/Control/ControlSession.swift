@@ -22,6 +22,10 @@ final class ControlSession: ByteDuplexDelegate {
     private var closed = false
     private var selfReference: ControlSession?
     private let logger: Logger
+    /// The exchange of a `work` command in progress, if any.
+    private var exchange: ControlExchange?
+    /// Where payload bytes go while a command reads one (`work submit`).
+    private var payloadSink: (chunk: (ByteBuffer) -> Void, end: () -> Void)?
 
     init(duplex: any ByteDuplex, context: ControlContext, trusted: Bool, logger: Logger) {
         self.duplex = duplex
@@ -40,6 +44,10 @@ final class ControlSession: ByteDuplexDelegate {
     // MARK: ByteDuplexDelegate
 
     func duplexReceived(_ buffer: ByteBuffer) {
+        if let sink = payloadSink {
+            sink.chunk(buffer)
+            return
+        }
         var buffer = buffer
         inbound.writeBuffer(&buffer)
         processInput()
@@ -47,15 +55,64 @@ final class ControlSession: ByteDuplexDelegate {
 
     func duplexInputClosed() {
         inputClosed = true
+        if let sink = payloadSink {
+            payloadSink = nil
+            sink.end()
+            return
+        }
         processInput()
     }
 
     func duplexClosed(error: String?) {
         closed = true
         selfReference = nil
+        if let e = exchange {
+            exchange = nil
+            e.onClosed?()
+        }
     }
 
-    func duplexWritabilityChanged(_ writable: Bool) {}
+    func duplexWritabilityChanged(_ writable: Bool) {
+        if writable { exchange?.onWritable?() }
+    }
+
+    // MARK: work commands (ControlExchange support)
+
+    var isWritable: Bool { duplex.isWritable }
+
+    func write(_ buffer: ByteBuffer) {
+        guard !closed else { return }
+        duplex.write(buffer)
+    }
+
+    func sendLine(_ text: String) { writeLine(text) }
+
+    /// Feeds everything after the command line, and what arrives until EOF, to `chunk`.
+    func startPayload(chunk: @escaping (ByteBuffer) -> Void, end: @escaping () -> Void) {
+        let leftover = inbound
+        inbound = ByteBuffer()
+        if leftover.readableBytes > 0 { chunk(leftover) }
+        if inputClosed {
+            end()
+            return
+        }
+        payloadSink = (chunk, end)
+        duplex.setReading(true)
+    }
+
+    func exchangeFinished(_ e: ControlExchange, closeSession: Bool) {
+        guard exchange === e else { return }
+        exchange = nil
+        payloadSink = nil
+        if closeSession {
+            finish()
+        } else {
+            exchangeDone?()
+            exchangeDone = nil
+        }
+    }
+
+    private var exchangeDone: (() -> Void)?
 
     // MARK: lines
 
@@ -316,16 +373,29 @@ final class ControlSession: ByteDuplexDelegate {
     // MARK: work
 
     private func work(_ args: ControlCommand.Arguments) throws {
-        let sub: String
-        switch args {
-        case .text(let t):
-            sub = String(t.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").lowercased()
-        case .json(let f):
-            sub = (f["subcommand"]?.stringValue ?? "").lowercased()
+        guard let handler = context.workHandler else {
+            let sub: String
+            switch args {
+            case .text(let t):
+                sub = String(t.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").lowercased()
+            case .json(let f):
+                sub = (f["subcommand"]?.stringValue ?? "").lowercased()
+            }
+            let known = ["submit", "list", "status", "results", "cancel", "release", "force-release"]
+            guard known.contains(sub) else { throw ControlReplyError("bad command") }
+            throw ControlReplyError("work units are not supported by this receptord")
         }
-        let known = ["submit", "list", "status", "results", "cancel", "release", "force-release"]
-        guard known.contains(sub) else { throw ControlReplyError("bad command") }
-        throw ControlReplyError("work units are not supported by this receptord yet")
+        runAsync { done in
+            let e = ControlExchange(session: self, trusted: trusted, localNode: context.core.localNode)
+            exchange = e
+            exchangeDone = done
+            let arguments: ControlArguments
+            switch args {
+            case .text(let t): arguments = .text(t)
+            case .json(let f): arguments = .json(f)
+            }
+            handler.work(arguments, exchange: e)
+        }
     }
 }
 

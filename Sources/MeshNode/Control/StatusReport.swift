@@ -37,11 +37,13 @@ enum StatusReport {
             let time = isLocal ? nowText : RFC3339.format(millisecondsSince1970: ad.originTimeMillis)
             for service in ad.services.sorted(by: { $0.name < $1.name }) {
                 let tags: JSONValue = service.tags.isEmpty ? .null : .object(service.tags.mapValues { .string($0) })
+                // As receptor: the local node's work types appear on every one of its ads.
+                let commands = isLocal && !core.localWorkCommands.isEmpty ? core.localWorkCommands : service.workCommands
                 let work: JSONValue =
-                    service.workCommands.isEmpty
+                    commands.isEmpty
                     ? .null
                     : .array(
-                        service.workCommands.map {
+                        commands.map {
                             .object(["WorkType": .string($0.workType), "Secure": .bool($0.secure)])
                         }
                     )

@@ -215,6 +215,9 @@ public final class MeshCore: StreamTransport {
 
     // MARK: services
 
+    /// Work types this node runs; put on its control services' advertisements (set before start).
+    public var localWorkCommands: [WorkCommandAdvertisement] = []
+
     /// Advertises a service (replacing one of the same name).
     public func advertise(_ service: ServiceAdvertisement) {
         localServices[service.name] = service

@@ -82,9 +82,11 @@ public final class MeshDaemon {
         items += config.udpPeers.map { ("udp-peer", $0.index) }
         items += config.wsListeners.map { ("ws-listener", $0.index) }
         items += config.wsPeers.map { ("ws-peer", $0.index) }
-        items += config.workCommands.map { ("work-command", $0.index) }
-        if let w = config.workSigning { items.append(("work-signing", w.index)) }
-        if let w = config.workVerification { items.append(("work-verification", w.index)) }
+        if workHandler == nil {
+            items += config.workCommands.map { ("work-command", $0.index) }
+            if let w = config.workSigning { items.append(("work-signing", w.index)) }
+            if let w = config.workVerification { items.append(("work-verification", w.index)) }
+        }
         for (name, index) in items {
             logger.warning("\(name) (item \(index)) is not supported yet; ignoring it")
         }
@@ -208,6 +210,15 @@ public final class MeshDaemon {
             loop.makeSucceededFuture("\(error) ERRORCODE 4")
         }
     }
+
+    /// Serves `work` commands on every control session (the work-unit manager); set before start.
+    public var workHandler: (any WorkCommandHandler)? {
+        get { controlContext.workHandler }
+        set { controlContext.workHandler = newValue }
+    }
+
+    /// The configuration the node runs with.
+    public var configuration: ReceptorConfig { config }
 
     /// The TCP port of the first listener (for tests that bind port 0).
     public var listenerPorts: [Int] { listeners.compactMap(\.boundPort) }

@@ -1,6 +1,6 @@
 import Foundation
 
-extension JSONValue {
+extension WorkJSON {
     /// Compact JSON text: no insignificant whitespace, object keys sorted by their UTF-8 bytes.
     ///
     /// Strings are escaped as Go's `encoding/json` does: `"` and `\`, control characters, and also `<`, `>`,
@@ -59,8 +59,30 @@ extension JSONValue {
 
     private static let hexDigits: [Character] = Array("0123456789abcdef")
 
+    /// Whether a string can be written between quotes as it is (the common case, checked on its UTF-8 bytes).
+    private static func needsNoEscaping(_ value: String) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in value.utf8 {
+            switch byte {
+            case 0..<0x20, UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+                return false
+            case 0xA8, 0xA9:
+                if previous == (0xE2, 0x80) { return false }  // U+2028, U+2029
+                previous = (previous.1, byte)
+            default:
+                previous = (previous.1, byte)
+            }
+        }
+        return true
+    }
+
     private static func writeString(_ value: String, to out: inout String) {
         out += "\""
+        if needsNoEscaping(value) {
+            out += value
+            out += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

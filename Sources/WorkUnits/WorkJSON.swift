@@ -2,9 +2,12 @@ import Foundation
 
 /// A JSON value, for the parts of a status record whose shape depends on the work type.
 ///
+/// It is deliberately not named `JSONValue`: this module must build without MeshProtocol, whose `JSONValue`
+/// the runtime code in this module uses for control replies (see the README for the conversion).
+///
 /// Integers that fit in `Int64` decode as ``int(_:)``; other numbers as ``double(_:)``.
 /// ``serialized()`` writes compact JSON with object keys sorted, as Go's `encoding/json` does for maps.
-public enum JSONValue: Sendable, Equatable, Codable {
+public enum WorkJSON: Sendable, Equatable, Codable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -16,9 +19,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// A string.
     case string(String)
     /// An array.
-    case array([JSONValue])
+    case array([WorkJSON])
     /// An object.
-    case object([String: JSONValue])
+    case object([String: WorkJSON])
 
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
@@ -33,9 +36,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
             self = .double(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
+        } else if let value = try? container.decode([WorkJSON].self) {
             self = .array(value)
-        } else if let value = try? container.decode([String: JSONValue].self) {
+        } else if let value = try? container.decode([String: WorkJSON].self) {
             self = .object(value)
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
@@ -59,12 +62,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// Parses a complete JSON text.
     /// - Parameter data: UTF-8 JSON.
     /// - Throws: A `DecodingError` if `data` is not one JSON value.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    public static func parse(_ data: Data) throws -> WorkJSON {
+        try JSONDecoder().decode(WorkJSON.self, from: data)
     }
 
     /// The member `key` of an object, or `nil` (also for non-objects).
-    public subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> WorkJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
@@ -85,7 +88,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The members, if this is an object.
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: [String: WorkJSON]? {
         if case .object(let members) = self { return members }
         return nil
     }

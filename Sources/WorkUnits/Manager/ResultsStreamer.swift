@@ -1,0 +1,89 @@
+import Foundation
+import MeshNode
+import NIOCore
+
+extension WorkManager {
+    /// `work results <id> <startpos>`: streams the unit's stdout from the offset as it grows and
+    /// closes the session once the unit has ended and every byte is sent.
+    func results(_ id: String, from start: Int64, exchange: ControlExchange) {
+        exchange.writeLine("Streaming results for work unit \(id)")
+        ResultsStreamer(manager: self, id: id, offset: max(0, start), exchange: exchange).start()
+    }
+}
+
+/// Sends a growing file to a control session with backpressure. When it has caught up it waits
+/// for the unit to write more: the command's supervisor wakes it when the unit changes state, and a
+/// 20 ms check picks up new output, so a line reaches the reader within tens of milliseconds.
+final class ResultsStreamer {
+    private unowned let manager: WorkManager
+    private let id: String
+    private var offset: Int64
+    private let exchange: ControlExchange
+    private var fd: Int32 = -1
+    private var stopped = false
+    private var selfReference: ResultsStreamer?
+    private var timer: Scheduled<Void>?
+    private var registered = false
+    static let chunkSize = 256 << 10
+    static let pollInterval: TimeAmount = .milliseconds(20)
+
+    init(manager: WorkManager, id: String, offset: Int64, exchange: ControlExchange) {
+        self.manager = manager
+        self.id = id
+        self.offset = offset
+        self.exchange = exchange
+    }
+
+    func start() {
+        selfReference = self
+        exchange.onWritable = { [weak self] in self?.pump() }
+        exchange.onClosed = { [weak self] in self?.stop(closeSession: false) }
+        pump()
+    }
+
+    private func pump() {
+        guard !stopped else { return }
+        timer?.cancel()
+        timer = nil
+        if fd < 0 {
+            guard let path = try? manager.store.stdoutPath(id) else { return stop(closeSession: true) }
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+        }
+        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        while fd >= 0 && exchange.isWritable {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, Self.chunkSize, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            offset += Int64(n)
+            exchange.write(ByteBuffer(bytes: buffer[0..<n]))
+        }
+        if !exchange.isWritable { return }  // resumed by onWritable
+        // Caught up: done if the unit has ended (or is gone), else wait for more.
+        guard let status = try? manager.store.read(id) else { return stop(closeSession: true) }
+        if status.isTerminal {
+            let size = manager.store.stdoutSize(id)
+            if offset >= size { return stop(closeSession: true) }
+            return pump()
+        }
+        if !registered {
+            registered = true
+            manager.waiters[id, default: []].append { [weak self] in
+                self?.registered = false
+                self?.pump()
+            }
+        }
+        timer = manager.loop.assumeIsolated().scheduleTask(in: Self.pollInterval) { [weak self] in self?.pump() }
+    }
+
+    private func stop(closeSession: Bool) {
+        guard !stopped else { return }
+        stopped = true
+        timer?.cancel()
+        if fd >= 0 { close(fd) }
+        fd = -1
+        exchange.onWritable = nil
+        exchange.onClosed = nil
+        if closeSession { exchange.close() }
+        selfReference = nil
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import MeshNode
+import MeshProtocol
+import NIOCore
+
+extension WorkManager {
+    /// `work cancel`: SIGINT, then SIGKILL after the grace period; answers once the unit is Canceled.
+    /// A unit that has already ended is left as it is (success).
+    func cancel(_ id: String, exchange: ControlExchange) {
+        cancelUnit(id) {
+            exchange.reply(.object(["cancelled": .string(id)]))
+            exchange.done()
+        }
+    }
+
+    func cancelUnit(_ id: String, then done: @escaping () -> Void) {
+        guard let status = try? store.read(id), !status.isTerminal else {
+            done()
+            return
+        }
+        if cancelling[id] != nil {
+            cancelling[id]!.append(done)
+            return
+        }
+        cancelling[id] = [done]
+        guard let supervisor = supervisors[id] else {
+            // Not started (still receiving its payload): it never will be.
+            if status.detail == "Waiting for Input Data" || status.workState == .pending {
+                finish(id, exit: nil)
+            }
+            return
+        }
+        supervisor.signal(SIGINT)
+        loop.assumeIsolated().scheduleTask(in: cancelGrace) { [weak self] in
+            guard let self, self.cancelling[id] != nil, let s = self.supervisors[id] else { return }
+            s.signal(SIGKILL)
+        }
+    }
+
+    /// `work release` / `work force-release`: cancel if needed, then delete the unit.
+    func release(_ id: String, force: Bool, exchange: ControlExchange) {
+        cancelUnit(id) { [weak self] in
+            guard let self else { return }
+            do {
+                try self.store.remove(id, attempts: force ? 1 : 3, retryDelay: 1)
+            } catch {
+                if !force {
+                    exchange.replyError("\(error)")
+                    exchange.done()
+                    return
+                }
+                self.logger.warning("force-release could not remove unit \(id): \(error)")
+            }
+            self.wake(id)
+            exchange.reply(.object(["released": .string(id)]))
+            exchange.done()
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+import Logging
+import MeshConfig
+import MeshNode
+import MeshProtocol
+import NIOCore
+
+/// Serves `work` commands and owns this node's work units: the on-disk store, the command runners
+/// (detached processes that outlive a daemon restart), results streaming, cancel and release.
+///
+/// Confinement: everything runs on the mesh event loop, like the rest of the node. File reads and
+/// writes here are small or sequential (status records, payload chunks as they arrive, 256 KiB
+/// result chunks), so they are done inline.
+public final class WorkManager: WorkCommandHandler {
+    let core: MeshCore
+    let store: UnitStore
+    let workTypes: [String: WorkCommandEntry]
+    let verifier: WorkVerifier
+    let runnerExecutable: String
+    let logger: Logger
+    var loop: any EventLoop { core.loop }
+    /// Supervisors of units whose command is running (or starting).
+    var supervisors: [String: UnitSupervisor] = [:]
+    /// Units being cancelled: their next exit is "Canceled".
+    var cancelling: [String: [() -> Void]] = [:]
+    /// Results streams waiting for a unit to produce more or to end.
+    var waiters: [String: [() -> Void]] = [:]
+
+    /// Grace period between SIGINT and SIGKILL on cancel (receptor: 10 s).
+    public var cancelGrace: TimeAmount = .seconds(10)
+
+    /// - Parameters:
+    ///   - core: the node (its loop, ID and data directory).
+    ///   - config: the work-command and work-verification entries.
+    ///   - runnerExecutable: the `receptord` binary, started as `receptord __work-runner <dir>`.
+    public init(core: MeshCore, config: ReceptorConfig, runnerExecutable: String, logger: Logger) throws {
+        self.core = core
+        self.store = try UnitStore(nodeDirectory: core.settings.dataDirectory + "/" + core.localNode)
+        self.workTypes = Dictionary(config.workCommands.map { ($0.workType, $0) }, uniquingKeysWith: { a, _ in a })
+        self.verifier = WorkVerifier(publicKeyPath: config.workVerification?.publicKey)
+        self.runnerExecutable = runnerExecutable
+        self.logger = logger
+    }
+
+    /// The work types to advertise (sorted by name).
+    public var advertisedWorkCommands: [WorkCommandAdvertisement] {
+        workTypes.values.sorted { $0.workType < $1.workType }.map {
+            WorkCommandAdvertisement(workType: $0.workType, secure: $0.verifySignature)
+        }
+    }
+
+    // MARK: start-up reconciliation
+
+    /// Looks at every unit on disk and makes its status true again: units that were waiting for
+    /// input fail ("Pending at restart"); running units are watched again if their runner is alive,
+    /// or fail with a clear reason if it is gone. No unit stays "Running" forever.
+    public func start() {
+        for (id, status) in store.list() {
+            switch status.workState {
+            case .pending?:
+                if status.workType == "remote" { continue }
+                _ = try? store.update(id) { s in
+                    s.workState = .failed
+                    s.detail = "Pending at restart"
+                }
+            case .running?:
+                if status.workType == "remote" { continue }
+                let supervisor = makeSupervisor(id)
+                if supervisor.adopt() {
+                    logger.info("re-adopted running work unit", metadata: ["unit": "\(id)"])
+                } else {
+                    supervisors[id] = nil
+                    finish(id, exit: nil, detailIfUnknown: "Failed: the command's runner ended while receptord was down, leaving no exit status")
+                }
+            default:
+                continue
+            }
+        }
+    }
+
+    func makeSupervisor(_ id: String) -> UnitSupervisor {
+        let directory = (try? store.unitDirectory(id)) ?? ""
+        let supervisor = UnitSupervisor(id: id, directory: directory, loop: loop)
+        supervisor.onStarted = { [weak self] pid in self?.commandStarted(id, pid: pid) }
+        supervisor.onExit = { [weak self] exit in self?.finish(id, exit: exit) }
+        supervisors[id] = supervisor
+        return supervisor
+    }
+
+    func commandStarted(_ id: String, pid: Int32) {
+        _ = try? store.update(id) { s in
+            guard !s.isTerminal else { return }
+            s.workState = .running
+            s.detail = "Running: PID \(pid)"
+            if case .command(_, let params) = s.extraData { s.extraData = .command(pid: Int(pid), params: params) }
+        }
+        wake(id)
+    }
+
+    /// Records how a unit's command ended.
+    func finish(_ id: String, exit: RunnerFiles.Exit?, detailIfUnknown: String = "Killed") {
+        supervisors[id] = nil
+        let wasCancelling = cancelling[id] != nil
+        let size = store.stdoutSize(id)
+        _ = try? store.update(id) { s in
+            s.stdoutSize = size
+            s.extraData = .none
+            switch exit {
+            case _ where wasCancelling:
+                s.workState = .canceled
+                s.detail = "Canceled"
+            case .code(0)?:
+                s.workState = .succeeded
+                s.detail = "exit status 0"
+            case .code(let c)?:
+                s.workState = .failed
+                s.detail = "exit status \(c)"
+            case .signal(let sig)?:
+                s.workState = .failed
+                s.detail = "signal: \(SignalName.of(sig))"
+            case .notStarted(let message)?:
+                s.workState = .failed
+                s.detail = "Error starting worker: \(message)"
+            case nil:
+                s.workState = .failed
+                s.detail = detailIfUnknown
+            }
+        }
+        if let callbacks = cancelling.removeValue(forKey: id) { callbacks.forEach { $0() } }
+        wake(id)
+    }
+
+    /// Wakes results streams waiting on `id`.
+    func wake(_ id: String) {
+        guard let list = waiters.removeValue(forKey: id) else { return }
+        list.forEach { $0() }
+    }
+
+    /// The status as replies show it: a running unit's size and detail are read live.
+    func currentStatus(_ id: String) throws -> WorkStatus {
+        var status = try store.read(id)
+        if !status.isTerminal && status.workType != "remote" {
+            status.stdoutSize = store.stdoutSize(id)
+        }
+        return status
+    }
+
+    // MARK: dispatch
+
+    public func work(_ arguments: ControlArguments, exchange: ControlExchange) {
+        let request: WorkRequest
+        do {
+            request = try WorkRequest.parse(arguments)
+        } catch {
+            exchange.replyError(error.description)
+            exchange.done()
+            return
+        }
+        switch request {
+        case .submit(let submission):
+            submit(submission, exchange: exchange)
+        case .list(let id):
+            list(id, exchange: exchange)
+        case .status(let id):
+            do {
+                exchange.reply(try currentStatus(try known(id)).controlObject().jsonValue)
+            } catch {
+                exchange.replyError("\(error)")
+            }
+            exchange.done()
+        case .results(let id, let start, let signature):
+            withKnownUnit(id, signature: signature, exchange: exchange) { self.results(id, from: start, exchange: exchange) }
+        case .cancel(let id, let signature):
+            withKnownUnit(id, signature: signature, exchange: exchange) { self.cancel(id, exchange: exchange) }
+        case .release(let id, let force, let signature):
+            withKnownUnit(id, signature: signature, exchange: exchange) { self.release(id, force: force, exchange: exchange) }
+        }
+    }
+
+    /// Validates the ID (never a path) and that the unit exists.
+    func known(_ id: String) throws -> String {
+        guard UnitID.isValid(id), store.exists(id) else { throw WorkUnitError.unknownUnit(id) }
+        return id
+    }
+
+    private func list(_ id: String?, exchange: ControlExchange) {
+        if let id {
+            do {
+                let status = try currentStatus(try known(id))
+                exchange.reply(.object([id: status.controlObject().jsonValue]))
+            } catch {
+                exchange.replyError("\(error)")
+            }
+        } else {
+            var all: [String: JSONValue] = [:]
+            for (unit, status) in store.list() {
+                var s = status
+                if !s.isTerminal && s.workType != "remote" { s.stdoutSize = store.stdoutSize(unit) }
+                all[unit] = s.controlObject().jsonValue
+            }
+            exchange.reply(.object(all))
+        }
+        exchange.done()
+    }
+
+    /// Runs `body` once the unit is known and any signature the unit requires has checked out.
+    private func withKnownUnit(_ id: String, signature: String?, exchange: ControlExchange, _ body: @escaping () -> Void) {
+        let status: WorkStatus
+        do {
+            status = try store.read(try known(id))
+        } catch {
+            exchange.replyError("\(error)")
+            exchange.done()
+            return
+        }
+        let required = status.workType == "remote" ? (status.extraData.remote?.signWork ?? false) : (workTypes[status.workType]?.verifySignature ?? false)
+        checkSignature(required: required, signature: signature, exchange: exchange, then: body)
+    }
+
+    /// Receptor's signature rules (control-protocol.md 8): a signature where none is expected is an
+    /// error; a required one is verified unless the session is on the unix socket.
+    func checkSignature(required: Bool, signature: String?, exchange: ControlExchange, then body: @escaping () -> Void) {
+        if !required {
+            if let signature, !signature.isEmpty {
+                exchange.replyError("work type did not expect a signature")
+                exchange.done()
+                return
+            }
+            body()
+            return
+        }
+        if exchange.trusted {
+            body()
+            return
+        }
+        let verifier = self.verifier
+        let node = core.localNode
+        let token = signature ?? ""
+        let promise = loop.makePromise(of: Void.self)
+        promise.completeWithTask { try await verifier.verify(token, nodeID: node) }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success:
+                body()
+            case .failure(let error):
+                exchange.replyError("\(error)")
+                exchange.done()
+            }
+        }
+    }
+}
