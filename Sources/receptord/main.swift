@@ -87,12 +87,7 @@ do {
             loop: loop,
             logger: startLogger
         )
-        let work = try WorkManager(
-            core: daemon.core,
-            config: config,
-            runnerExecutable: executablePath(),
-            logger: startLogger
-        )
+        let work = try WorkManager(daemon: daemon, runnerExecutable: executablePath(), logger: startLogger)
         daemon.core.localWorkCommands = work.advertisedWorkCommands
         daemon.workHandler = work
         work.start()

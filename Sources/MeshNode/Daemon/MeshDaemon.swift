@@ -217,6 +217,28 @@ public final class MeshDaemon {
         set { controlContext.workHandler = newValue }
     }
 
+    /// Opens a stream to (`node`, `service`), with TLS above the mesh when `tlsClient` names a
+    /// `tls-client` entry (the peer's certificate must then name `node`). Calls back once.
+    public func openStream(
+        to node: String,
+        service: String,
+        tlsClient: String?,
+        completion: @escaping (Result<any ByteDuplex, any Error>) -> Void
+    ) {
+        var setup: TLSSetup?
+        if let name = tlsClient, !name.isEmpty {
+            guard let s = tls.clients[name] else {
+                completion(.failure(MeshStreamError(message: "unknown TLS config \(name)")))
+                return
+            }
+            setup = s
+        }
+        MeshDialer.dial(core: core, node: node, service: service, tls: setup, logger: logger, completion: completion)
+    }
+
+    /// Whether a `tls-client` entry of this name exists.
+    public func hasTLSClient(_ name: String) -> Bool { tls.clients[name] != nil }
+
     /// The configuration the node runs with.
     public var configuration: ReceptorConfig { config }
 

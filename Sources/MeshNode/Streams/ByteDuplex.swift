@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Receives what a ``ByteDuplex`` produces. All calls happen on the mesh event loop.
-protocol ByteDuplexDelegate: AnyObject {
+public protocol ByteDuplexDelegate: AnyObject {
     /// Bytes arrived (only while reading is enabled).
     func duplexReceived(_ buffer: ByteBuffer)
     /// The other side will send nothing more (half-close).
@@ -14,7 +14,7 @@ protocol ByteDuplexDelegate: AnyObject {
 
 /// A bidirectional, half-closable byte stream with backpressure: a local socket (``ChannelDuplex``)
 /// or a mesh stream (``MeshStream``). Bridges and the control service work on either.
-protocol ByteDuplex: AnyObject {
+public protocol ByteDuplex: AnyObject {
     var duplexDelegate: (any ByteDuplexDelegate)? { get set }
     /// False while the writer should pause (buffers beyond the high-water mark).
     var isWritable: Bool { get }

@@ -7,6 +7,10 @@ extension WorkManager {
     /// `work cancel`: SIGINT, then SIGKILL after the grace period; answers once the unit is Canceled.
     /// A unit that has already ended is left as it is (success).
     func cancel(_ id: String, exchange: ControlExchange) {
+        if (try? store.read(id))?.workType == "remote" {
+            cancelOrReleaseRemote(id, release: false, force: false, exchange: exchange)
+            return
+        }
         cancelUnit(id) {
             exchange.reply(.object(["cancelled": .string(id)]))
             exchange.done()
@@ -39,6 +43,10 @@ extension WorkManager {
 
     /// `work release` / `work force-release`: cancel if needed, then delete the unit.
     func release(_ id: String, force: Bool, exchange: ControlExchange) {
+        if (try? store.read(id))?.workType == "remote" {
+            cancelOrReleaseRemote(id, release: true, force: force, exchange: exchange)
+            return
+        }
         cancelUnit(id) { [weak self] in
             guard let self else { return }
             do {

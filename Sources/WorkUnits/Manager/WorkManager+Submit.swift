@@ -9,8 +9,7 @@ extension WorkManager {
     func submit(_ request: WorkRequest.Submission, exchange: ControlExchange) {
         let node = request.node
         guard node == core.localNode || node.lowercased() == "localhost" else {
-            exchange.replyError("remote work is not supported by this receptord yet (node \(node))")
-            exchange.done()
+            submitRemote(request, exchange: exchange)
             return
         }
         guard let workType = workTypes[request.workType] else {

@@ -12,10 +12,15 @@ import NIOCore
 /// writes here are small or sequential (status records, payload chunks as they arrive, 256 KiB
 /// result chunks), so they are done inline.
 public final class WorkManager: WorkCommandHandler {
+    unowned let daemon: MeshDaemon
     let core: MeshCore
     let store: UnitStore
     let workTypes: [String: WorkCommandEntry]
     let verifier: WorkVerifier
+    /// Signs remote submissions when `work-signing` is configured.
+    let signer: WorkSigner?
+    /// Units running on other nodes that this node is driving.
+    var remoteUnits: [String: RemoteUnit] = [:]
     let runnerExecutable: String
     let logger: Logger
     var loop: any EventLoop { core.loop }
@@ -30,11 +35,16 @@ public final class WorkManager: WorkCommandHandler {
     public var cancelGrace: TimeAmount = .seconds(10)
 
     /// - Parameters:
-    ///   - core: the node (its loop, ID and data directory).
-    ///   - config: the work-command and work-verification entries.
+    ///   - daemon: the node (its loop, ID, data directory, configuration and mesh streams).
     ///   - runnerExecutable: the `receptord` binary, started as `receptord __work-runner <dir>`.
-    public init(core: MeshCore, config: ReceptorConfig, runnerExecutable: String, logger: Logger) throws {
+    public init(daemon: MeshDaemon, runnerExecutable: String, logger: Logger) throws {
+        let core = daemon.core
+        let config = daemon.configuration
+        self.daemon = daemon
         self.core = core
+        self.signer = config.workSigning.map {
+            WorkSigner(privateKeyPath: $0.privateKey, expiration: $0.tokenExpiration)
+        }
         self.store = try UnitStore(nodeDirectory: core.settings.dataDirectory + "/" + core.localNode)
         self.workTypes = Dictionary(config.workCommands.map { ($0.workType, $0) }, uniquingKeysWith: { a, _ in a })
         self.verifier = WorkVerifier(publicKeyPath: config.workVerification?.publicKey)
@@ -57,14 +67,14 @@ public final class WorkManager: WorkCommandHandler {
     public func start() {
         for (id, status) in store.list() {
             switch status.workState {
+            case _ where status.workType == "remote":
+                reconcileRemote(id, status)
             case .pending?:
-                if status.workType == "remote" { continue }
                 _ = try? store.update(id) { s in
                     s.workState = .failed
                     s.detail = "Pending at restart"
                 }
             case .running?:
-                if status.workType == "remote" { continue }
                 let supervisor = makeSupervisor(id)
                 if supervisor.adopt() {
                     logger.info("re-adopted running work unit", metadata: ["unit": "\(id)"])

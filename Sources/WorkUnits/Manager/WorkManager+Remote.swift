@@ -1,0 +1,227 @@
+import Foundation
+import MeshConfig
+import MeshNode
+import MeshProtocol
+import NIOCore
+
+extension WorkManager {
+    /// `work submit` for another node: a local unit of work type "remote" that carries the payload
+    /// there and mirrors the remote unit. The first start attempt is made before answering, so a
+    /// reachable node gives "Job Started"; an unreachable one "Job Submitted" (retried in background).
+    func submitRemote(_ request: WorkRequest.Submission, exchange: ControlExchange) {
+        let tls = request.tlsClient ?? ""
+        if !tls.isEmpty && !daemon.hasTLSClient(tls) {
+            exchange.replyError("unknown TLS config \(tls)")
+            exchange.done()
+            return
+        }
+        if tls.isEmpty && request.params.keys.contains(where: { $0.lowercased().hasPrefix("secret_") }) {
+            exchange.replyError("cannot send secrets over a non-TLS connection")
+            exchange.done()
+            return
+        }
+        var expiration = GoTime.zeroRFC3339
+        if let ttl = request.ttl, !ttl.isEmpty {
+            guard let duration = try? GoDuration.parse(ttl) else {
+                exchange.replyError("time: invalid duration \"\(ttl)\"")
+                exchange.done()
+                return
+            }
+            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            expiration = GoTime.rfc3339(Date().addingTimeInterval(seconds))
+        }
+        let extra = RemoteExtra(
+            remoteNode: request.node,
+            remoteWorkType: request.workType,
+            remoteParams: request.params,
+            signWork: request.signWork,
+            tlsClient: tls,
+            expiration: expiration
+        )
+        let id: String
+        let stdinFD: Int32
+        do {
+            (id, _) = try store.create(workType: "remote", extraData: .remote(extra))
+            stdinFD = open(try store.stdinPath(id), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard stdinFD >= 0 else { throw RunnerError("cannot create stdin: \(String(cString: strerror(errno)))") }
+        } catch {
+            exchange.replyError("\(error)")
+            exchange.done()
+            return
+        }
+        exchange.writeLine("Work unit created with ID \(id). Send stdin data and EOF.")
+        _ = try? store.update(id) { $0.detail = "Waiting for Input Data" }
+        var finished = false
+        exchange.onClosed = { [weak self] in
+            guard let self, !finished else { return }
+            finished = true
+            close(stdinFD)
+            _ = try? self.store.update(id) { s in
+                s.workState = .failed
+                s.detail = "Error reading input data: the client closed the connection before EOF"
+            }
+        }
+        exchange.receivePayload(
+            { buffer in
+                buffer.withUnsafeReadableBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(stdinFD, raw.baseAddress! + offset, raw.count - offset)
+                        if n < 0 && errno == EINTR { continue }
+                        if n <= 0 { break }
+                        offset += n
+                    }
+                }
+            },
+            end: { [weak self] in
+                guard let self, !finished else { return }
+                finished = true
+                exchange.onClosed = nil
+                fsync(stdinFD)
+                close(stdinFD)
+                _ = try? self.store.update(id) { $0.detail = "Starting Worker" }
+                let unit = RemoteUnit(id: id, extra: extra, manager: self)
+                self.remoteUnits[id] = unit
+                unit.attemptStart { outcome in
+                    switch outcome {
+                    case .started:
+                        _ = try? self.store.update(id) { $0.detail = "Remote work unit started" }
+                        unit.monitor()
+                        exchange.reply(.object(["result": .string("Job Started"), "unitid": .string(id)]))
+                    case .notReachable:
+                        _ = try? self.store.update(id) { $0.detail = "Waiting for \(request.node) to be reachable" }
+                        unit.startInBackground()
+                        exchange.reply(.object(["result": .string("Job Submitted"), "unitid": .string(id)]))
+                    case .failed(let why):
+                        self.remoteUnits[id] = nil
+                        _ = try? self.store.update(id) { s in
+                            s.workState = .failed
+                            s.detail = "Error starting worker: \(why)"
+                        }
+                        exchange.replyError(why)
+                    }
+                    exchange.close()
+                }
+            }
+        )
+    }
+
+    /// At start-up: resume remote units that were started; retry the start of those whose payload
+    /// was complete; finish pending cancels and releases.
+    func reconcileRemote(_ id: String, _ status: WorkStatus) {
+        guard let extra = status.extraData.remote else { return }
+        if extra.localReleased {
+            let unit = RemoteUnit(id: id, extra: extra, manager: self)
+            remoteUnits[id] = unit
+            retryRemote(unit, "release") { [weak self] in try? self?.store.remove(id, attempts: 3, retryDelay: 1) }
+            return
+        }
+        if extra.localCancelled && extra.remoteStarted && !status.isTerminal {
+            let unit = RemoteUnit(id: id, extra: extra, manager: self)
+            remoteUnits[id] = unit
+            retryRemote(unit, "cancel") { [weak self] in
+                _ = try? self?.store.update(id) { s in
+                    s.workState = .canceled
+                    s.detail = "Canceled"
+                }
+            }
+            return
+        }
+        if status.isTerminal && store.stdoutSize(id) >= status.stdoutSize { return }
+        let unit = RemoteUnit(id: id, extra: extra, manager: self)
+        remoteUnits[id] = unit
+        if extra.remoteStarted {
+            unit.monitor()
+        } else if status.detail == "Starting Worker" || status.detail.hasPrefix("Waiting for ") {
+            unit.startInBackground()
+        } else {
+            remoteUnits[id] = nil
+            _ = try? store.update(id) { s in
+                s.workState = .failed
+                s.detail = "Failed to restart: remote work had not previously started"
+            }
+        }
+    }
+
+    /// Sends a remote cancel/release until it gets through.
+    func retryRemote(_ unit: RemoteUnit, _ sub: String, delay: TimeAmount = .seconds(1), then: @escaping () -> Void) {
+        unit.remoteCommand(sub) { [weak self] outcome in
+            guard let self else { return }
+            if outcome == "pending" {
+                self.loop.assumeIsolated().scheduleTask(in: delay) {
+                    self.retryRemote(unit, sub, delay: min(.nanoseconds(delay.nanoseconds * 3 / 2), .seconds(60)), then: then)
+                }
+            } else {
+                self.remoteUnits[unit.id] = nil
+                then()
+            }
+        }
+    }
+
+    /// Cancel or release of a remote unit (receptor's table in control-protocol.md 9).
+    func cancelOrReleaseRemote(_ id: String, release: Bool, force: Bool, exchange: ControlExchange) {
+        guard let status = try? store.read(id), let extra = status.extraData.remote else {
+            exchange.replyError("unknown work unit \(id)")
+            exchange.done()
+            return
+        }
+        let unit = remoteUnits[id] ?? RemoteUnit(id: id, extra: extra, manager: self)
+        remoteUnits[id] = unit
+        let replyKey = release ? "released" : "cancelled"
+        if !extra.remoteStarted {
+            // Never started there: stop trying; cancel fails the unit locally, release deletes it.
+            unit.stop()
+            remoteUnits[id] = nil
+            if release {
+                try? store.remove(id, attempts: force ? 1 : 3, retryDelay: 1)
+            } else {
+                _ = try? store.update(id) { s in
+                    s.workState = .failed
+                    s.detail = "Locally Cancelled"
+                }
+            }
+            wake(id)
+            exchange.reply(.object([replyKey: .string(id)]))
+            exchange.done()
+            return
+        }
+        if release { unit.markReleased() } else { unit.markCancelled() }
+        unit.remoteCommand(release ? "release" : "cancel") { [weak self] outcome in
+            guard let self else { return }
+            switch outcome {
+            case nil:
+                if release {
+                    unit.stop()
+                    self.remoteUnits[id] = nil
+                    try? self.store.remove(id, attempts: 3, retryDelay: 1)
+                } else {
+                    unit.monitor()  // picks up the remote "Canceled"
+                }
+                self.wake(id)
+                exchange.reply(.object([replyKey: .string(id)]))
+            case "pending"?:
+                if force {
+                    unit.stop()
+                    self.remoteUnits[id] = nil
+                    try? self.store.remove(id, attempts: 1, retryDelay: 0)
+                    exchange.reply(.object([replyKey: .string(id)]))
+                } else {
+                    self.retryRemote(unit, release ? "release" : "cancel") {
+                        if release { try? self.store.remove(id, attempts: 3, retryDelay: 1) }
+                    }
+                    exchange.reply(.object([(release ? "release pending" : "cancel pending"): .string(id)]))
+                }
+            case .some(let error):
+                if force {
+                    unit.stop()
+                    self.remoteUnits[id] = nil
+                    try? self.store.remove(id, attempts: 1, retryDelay: 0)
+                    exchange.reply(.object([replyKey: .string(id)]))
+                } else {
+                    exchange.replyError(error)
+                }
+            }
+            exchange.done()
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import MeshNode
+import NIOCore
+
+/// A client session with a remote node's control service over a mesh stream: read the greeting,
+/// send command lines, read reply lines, send a payload and half-close, or take a raw byte stream
+/// (`work results`). Callback based; everything on the mesh event loop.
+final class ControlClient: ByteDuplexDelegate {
+    private let duplex: any ByteDuplex
+    private var buffer = ByteBuffer()
+    private var lineWaiters: [(Result<String, ControlClientError>) -> Void] = []
+    private var rawSink: ((ByteBuffer) -> Void)?
+    private var rawEnd: ((ControlClientError?) -> Void)?
+    private var ended: ControlClientError?
+    private var inputClosed = false
+    private var writableWaiter: (() -> Void)?
+
+    init(duplex: any ByteDuplex) {
+        self.duplex = duplex
+        duplex.duplexDelegate = self
+    }
+
+    /// Dials `node`'s `control` service and checks its greeting names that node.
+    static func connect(
+        daemon: MeshDaemon,
+        node: String,
+        tlsClient: String?,
+        completion: @escaping (Result<ControlClient, ControlClientError>) -> Void
+    ) {
+        daemon.openStream(to: node, service: "control", tlsClient: tlsClient) { result in
+            switch result {
+            case .failure(let error):
+                completion(.failure(ControlClientError(connection: "\(error)")))
+            case .success(let duplex):
+                let client = ControlClient(duplex: duplex)
+                client.readLine { line in
+                    switch line {
+                    case .success(let greeting) where greeting.contains(node) && greeting.hasPrefix("Receptor Control"):
+                        completion(.success(client))
+                    case .success(let greeting):
+                        client.close()
+                        completion(.failure(ControlClientError("unexpected greeting from \(node): \(greeting)")))
+                    case .failure(let e):
+                        completion(.failure(e))
+                    }
+                }
+            }
+        }
+    }
+
+    func send(_ line: String) {
+        var b = ByteBuffer()
+        b.writeString(line)
+        b.writeInteger(UInt8(ascii: "\n"))
+        duplex.write(b)
+    }
+
+    /// Sends raw bytes; `completion` runs when more may be written (backpressure).
+    func sendRaw(_ bytes: ByteBuffer, completion: @escaping () -> Void) {
+        duplex.write(bytes)
+        if duplex.isWritable {
+            completion()
+        } else {
+            writableWaiter = completion
+        }
+    }
+
+    func closeWrite() { duplex.closeWrite() }
+
+    func close() { duplex.close(error: nil) }
+
+    /// Reads the next line (without its newline).
+    func readLine(_ completion: @escaping (Result<String, ControlClientError>) -> Void) {
+        lineWaiters.append(completion)
+        deliverLines()
+    }
+
+    /// Sends `command` and reads one reply line.
+    func command(_ command: String, _ completion: @escaping (Result<String, ControlClientError>) -> Void) {
+        send(command)
+        readLine(completion)
+    }
+
+    /// After a header line, takes every following byte until the other side closes.
+    func readRaw(_ chunk: @escaping (ByteBuffer) -> Void, end: @escaping (ControlClientError?) -> Void) {
+        rawSink = chunk
+        rawEnd = end
+        if buffer.readableBytes > 0 {
+            let b = buffer
+            buffer = ByteBuffer()
+            chunk(b)
+        }
+        if inputClosed || ended != nil { finishRaw() }
+    }
+
+    private func deliverLines() {
+        while !lineWaiters.isEmpty {
+            let view = buffer.readableBytesView
+            if let nl = view.firstIndex(of: UInt8(ascii: "\n")) {
+                let length = nl - view.startIndex
+                let bytes = buffer.readBytes(length: length)!
+                buffer.moveReaderIndex(forwardBy: 1)
+                let line = String(decoding: bytes.filter { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+                lineWaiters.removeFirst()(.success(line))
+            } else if inputClosed || ended != nil {
+                let error = ended ?? ControlClientError(connection: "connection closed by the remote control service")
+                let waiters = lineWaiters
+                lineWaiters.removeAll()
+                waiters.forEach { $0(.failure(error)) }
+            } else {
+                return
+            }
+        }
+    }
+
+    private func finishRaw() {
+        guard let end = rawEnd else { return }
+        rawEnd = nil
+        rawSink = nil
+        end(inputClosed && ended == nil ? nil : ended)
+    }
+
+    // MARK: ByteDuplexDelegate
+
+    func duplexReceived(_ incoming: ByteBuffer) {
+        if let sink = rawSink {
+            sink(incoming)
+            return
+        }
+        var b = incoming
+        buffer.writeBuffer(&b)
+        deliverLines()
+    }
+
+    func duplexInputClosed() {
+        inputClosed = true
+        deliverLines()
+        finishRaw()
+    }
+
+    func duplexClosed(error: String?) {
+        if !inputClosed && ended == nil {
+            ended = ControlClientError(connection: error ?? "stream closed")
+        }
+        deliverLines()
+        finishRaw()
+        if let w = writableWaiter {
+            writableWaiter = nil
+            w()
+        }
+    }
+
+    func duplexWritabilityChanged(_ writable: Bool) {
+        if writable, let w = writableWaiter {
+            writableWaiter = nil
+            w()
+        }
+    }
+}
+
+/// A failure talking to a remote control service; `isConnection` marks "could not reach / lost it"
+/// (retried) as opposed to an answer we did not like.
+struct ControlClientError: Error, CustomStringConvertible {
+    var description: String
+    var isConnection: Bool
+
+    init(_ d: String) {
+        description = d
+        isConnection = false
+    }
+
+    init(connection d: String) {
+        description = d
+        isConnection = true
+    }
+}

@@ -1,0 +1,386 @@
+import Foundation
+import Logging
+import MeshNode
+import MeshProtocol
+import NIOCore
+
+/// Drives one unit that runs on another node: starts it there (sending the payload), then mirrors
+/// its output (one long-lived `work results` stream that pushes bytes as they are produced) and its
+/// status (`work status` once a second, and at once when the output stream ends), and carries
+/// cancel and release over. Connection failures are retried with backoff (1 s, x1.5, to 60 s), so
+/// an unreachable node only delays the unit.
+final class RemoteUnit {
+    let id: String
+    private unowned let manager: WorkManager
+    private var extra: RemoteExtra
+    private var stopped = false
+    private var retryDelay: TimeAmount = .seconds(1)
+    private var statusClient: ControlClient?
+    private var resultsClient: ControlClient?
+    private var statusTimer: Scheduled<Void>?
+    private var retryTimer: Scheduled<Void>?
+    private var remoteTerminal = false
+    private var remoteSize: Int64 = 0
+    private var stdoutFD: Int32 = -1
+    private var logger: Logger
+
+    init(id: String, extra: RemoteExtra, manager: WorkManager) {
+        self.id = id
+        self.extra = extra
+        self.manager = manager
+        var logger = manager.logger
+        logger[metadataKey: "unit"] = "\(id)"
+        logger[metadataKey: "remote-node"] = "\(extra.remoteNode)"
+        self.logger = logger
+    }
+
+    private var loop: any EventLoop { manager.loop }
+    private var tlsClient: String? { extra.tlsClient.isEmpty ? nil : extra.tlsClient }
+
+    private func save(_ body: (inout WorkStatus) -> Void) {
+        _ = try? manager.store.update(id) { s in
+            s.extraData = .remote(extra)
+            body(&s)
+        }
+    }
+
+    /// Signs a token for the remote node when the unit asks for signed work.
+    private func withSignature(_ body: @escaping (String?) -> Void) {
+        guard extra.signWork else { return body(nil) }
+        guard let signer = manager.signer else { return body(nil) }
+        let node = extra.remoteNode
+        let promise = loop.makePromise(of: String.self)
+        promise.completeWithTask { try await signer.sign(audience: node) }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            body(try? result.get())
+        }
+    }
+
+    // MARK: start
+
+    enum StartOutcome {
+        case started
+        case notReachable(String)
+        case failed(String)
+    }
+
+    /// One attempt to create the unit on the remote node and send it the payload.
+    func attemptStart(_ completion: @escaping (StartOutcome) -> Void) {
+        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
+            switch result {
+            case .failure(let e):
+                completion(e.isConnection ? .notReachable(e.description) : .failed(e.description))
+            case .success(let client):
+                withSignature { signature in
+                    var fields: [String: JSONValue] = [
+                        "command": .string("work"),
+                        "subcommand": .string("submit"),
+                        "node": .string(self.extra.remoteNode),
+                        "worktype": .string(self.extra.remoteWorkType),
+                    ]
+                    if let tls = self.tlsClient { fields["tlsclient"] = .string(tls) }
+                    for (k, v) in self.extra.remoteParams { fields[k] = .string(v) }
+                    if let signature { fields["signature"] = .string(signature) }
+                    client.command(JSONValue.object(fields).text) { reply in
+                        guard case .success(let line) = reply else {
+                            client.close()
+                            return completion(.notReachable("lost the connection to \(self.extra.remoteNode)"))
+                        }
+                        guard let remoteID = Self.unitID(in: line) else {
+                            client.close()
+                            return completion(.failed("could not parse response: \(line)"))
+                        }
+                        self.extra.remoteUnitID = remoteID
+                        self.save { _ in }
+                        self.sendPayload(client) { finalLine in
+                            client.close()
+                            switch finalLine {
+                            case .failure(let e):
+                                completion(.notReachable(e.description))
+                            case .success(let text) where text.hasPrefix("ERROR"):
+                                completion(.failed("error from remote: \(text.dropFirst(min(7, text.count)))"))
+                            case .success:
+                                self.extra.remoteStarted = true
+                                self.save { _ in }
+                                completion(.started)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func unitID(in line: String) -> String? {
+        guard let range = line.range(of: "with ID ") else { return nil }
+        let id = line[range.upperBound...].prefix { $0.isLetter || $0.isNumber }
+        guard !id.isEmpty, line[range.upperBound...].dropFirst(id.count).hasPrefix(".") else { return nil }
+        return String(id)
+    }
+
+    private func sendPayload(_ client: ControlClient, then: @escaping (Result<String, ControlClientError>) -> Void) {
+        guard let path = try? manager.store.stdinPath(id) else { return then(.failure(ControlClientError("no stdin"))) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        var offset: off_t = 0
+        func next() {
+            var chunk = [UInt8](repeating: 0, count: 256 << 10)
+            let n = fd < 0 ? 0 : chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, offset) }
+            if n <= 0 {
+                if fd >= 0 { close(fd) }
+                client.closeWrite()
+                client.readLine(then)
+                return
+            }
+            offset += off_t(n)
+            client.sendRaw(ByteBuffer(bytes: chunk[0..<n])) { next() }
+        }
+        next()
+    }
+
+    /// Retries the start in the background until it succeeds, fails, or the unit expires.
+    func startInBackground() {
+        guard !stopped else { return }
+        if let expires = GoTime.parseRFC3339(extra.expiration), extra.expiration != GoTime.zeroRFC3339, Date() > expires {
+            finishLocally(state: .failed, detail: GoTime.expiredDetail(expires))
+            return
+        }
+        retryTimer = loop.assumeIsolated().scheduleTask(in: retryDelay) { [weak self] in
+            guard let self, !self.stopped else { return }
+            self.attemptStart { outcome in
+                switch outcome {
+                case .started:
+                    self.retryDelay = .seconds(1)
+                    self.save { $0.detail = "Remote work unit started" }
+                    self.monitor()
+                case .notReachable(let why):
+                    self.logger.debug("remote node not reachable yet: \(why)")
+                    self.backOff()
+                    self.startInBackground()
+                case .failed(let why):
+                    self.finishLocally(state: .failed, detail: "Error starting worker: \(why)")
+                }
+            }
+        }
+    }
+
+    private func backOff() {
+        retryDelay = min(.nanoseconds(retryDelay.nanoseconds * 3 / 2), .seconds(60))
+    }
+
+    private func finishLocally(state: WorkState, detail: String) {
+        stop()
+        save { s in
+            s.workState = state
+            s.detail = detail
+        }
+        manager.wake(id)
+        manager.remoteUnits[id] = nil
+    }
+
+    // MARK: monitoring
+
+    /// Mirrors output and status until the remote unit has ended and every byte is here.
+    func monitor() {
+        guard !stopped else { return }
+        pollStatus()
+        streamResults()
+    }
+
+    private var localSize: Int64 { manager.store.stdoutSize(id) }
+
+    private func streamResults() {
+        guard !stopped, resultsClient == nil else { return }
+        let startPosition = localSize
+        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [weak self] result in
+            guard let self, !self.stopped else { return }
+            guard case .success(let client) = result else {
+                return self.retryResults()
+            }
+            self.resultsClient = client
+            self.withSignature { signature in
+                var fields: [String: JSONValue] = [
+                    "command": .string("work"),
+                    "subcommand": .string("results"),
+                    "unitid": .string(self.extra.remoteUnitID),
+                    "startpos": .int(startPosition),
+                ]
+                if let signature { fields["signature"] = .string(signature) }
+                client.command(JSONValue.object(fields).text) { reply in
+                    guard case .success(let line) = reply, line.contains("Streaming results") else {
+                        client.close()
+                        self.resultsClient = nil
+                        if case .success(let line) = reply, line.contains("unknown work unit") {
+                            return self.remoteGone()
+                        }
+                        return self.retryResults()
+                    }
+                    client.closeWrite()
+                    self.appendOutput(client)
+                }
+            }
+        }
+    }
+
+    private func appendOutput(_ client: ControlClient) {
+        if stdoutFD < 0, let path = try? manager.store.stdoutPath(id) {
+            stdoutFD = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        }
+        client.readRaw(
+            { [weak self] chunk in
+                guard let self, self.stdoutFD >= 0 else { return }
+                chunk.withUnsafeReadableBytes { raw in
+                    var off = 0
+                    while off < raw.count {
+                        let n = write(self.stdoutFD, raw.baseAddress! + off, raw.count - off)
+                        if n <= 0 { break }
+                        off += n
+                    }
+                }
+                self.manager.wake(self.id)
+            },
+            end: { [weak self] _ in
+                guard let self else { return }
+                self.resultsClient = nil
+                // The remote closes the stream when its unit has ended and all output was sent:
+                // ask for the final status at once instead of waiting for the next poll.
+                self.pollStatus()
+            }
+        )
+    }
+
+    private func retryResults() {
+        guard !stopped else { return }
+        loop.assumeIsolated().scheduleTask(in: retryDelay) { [weak self] in self?.streamResults() }
+        backOff()
+    }
+
+    private func pollStatus() {
+        guard !stopped else { return }
+        statusTimer?.cancel()
+        statusTimer = nil
+        if let client = statusClient {
+            ask(client)
+            return
+        }
+        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [weak self] result in
+            guard let self, !self.stopped else { return }
+            switch result {
+            case .success(let client):
+                self.statusClient = client
+                self.ask(client)
+            case .failure:
+                self.scheduleStatus(after: self.retryDelay)
+                self.backOff()
+            }
+        }
+    }
+
+    private func ask(_ client: ControlClient) {
+        client.command("work status \(extra.remoteUnitID)") { [weak self] reply in
+            guard let self, !self.stopped else { return }
+            switch reply {
+            case .failure:
+                self.statusClient = nil
+                client.close()
+                self.scheduleStatus(after: self.retryDelay)
+                self.backOff()
+            case .success(let line) where line.hasPrefix("ERROR"):
+                if line.contains("unknown work unit") { self.remoteGone() } else { self.scheduleStatus(after: .seconds(1)) }
+            case .success(let line):
+                self.retryDelay = .seconds(1)
+                self.mirror(line)
+            }
+        }
+    }
+
+    private func scheduleStatus(after delay: TimeAmount) {
+        guard !stopped else { return }
+        statusTimer = loop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.pollStatus() }
+    }
+
+    private func mirror(_ line: String) {
+        guard case .object(let o)? = try? JSONParser.parse(line) else { return scheduleStatus(after: .seconds(1)) }
+        let state: Int
+        switch o["State"] {
+        case .int(let v)?: state = Int(v)
+        default: return scheduleStatus(after: .seconds(1))
+        }
+        let detail = o["Detail"]?.stringValue ?? ""
+        if case .int(let size)? = o["StdoutSize"] { remoteSize = size }
+        remoteTerminal = WorkState.isTerminal(rawValue: state)
+        let size = remoteSize
+        save { s in
+            s.state = state
+            s.detail = detail
+            s.stdoutSize = size
+        }
+        if remoteTerminal && localSize >= remoteSize {
+            done()
+            return
+        }
+        if remoteTerminal && resultsClient == nil { streamResults() }
+        scheduleStatus(after: .seconds(1))
+    }
+
+    private func remoteGone() {
+        guard !extra.localReleased else { return }
+        finishLocally(state: .failed, detail: "Remote work unit is gone")
+    }
+
+    private func done() {
+        stop()
+        manager.wake(id)
+        manager.remoteUnits[id] = nil
+    }
+
+    func stop() {
+        stopped = true
+        statusTimer?.cancel()
+        retryTimer?.cancel()
+        statusClient?.close()
+        resultsClient?.close()
+        statusClient = nil
+        resultsClient = nil
+        if stdoutFD >= 0 { close(stdoutFD) }
+        stdoutFD = -1
+    }
+
+    // MARK: cancel and release
+
+    /// Sends `cancel` or `release` for the remote unit. `completion(nil)` when done remotely,
+    /// `completion("pending")` when the node could not be reached, or an error text.
+    func remoteCommand(_ sub: String, completion: @escaping (String?) -> Void) {
+        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
+            guard case .success(let client) = result else { return completion("pending") }
+            withSignature { signature in
+                var fields: [String: JSONValue] = [
+                    "command": .string("work"),
+                    "subcommand": .string(sub),
+                    "unitid": .string(self.extra.remoteUnitID),
+                ]
+                if let signature { fields["signature"] = .string(signature) }
+                client.command(JSONValue.object(fields).text) { reply in
+                    client.close()
+                    switch reply {
+                    case .failure: completion("pending")
+                    case .success(let line) where line.hasPrefix("ERROR"):
+                        completion("error cancelling remote unit: \(line.dropFirst(6))")
+                    case .success: completion(nil)
+                    }
+                }
+            }
+        }
+    }
+
+    func markCancelled() {
+        extra.localCancelled = true
+        save { _ in }
+    }
+
+    func markReleased() {
+        extra.localReleased = true
+        save { _ in }
+    }
+
+    var remoteStarted: Bool { extra.remoteStarted }
+}
