@@ -206,6 +206,23 @@ public final class MeshCore: StreamTransport {
             actions += router.receive(ad, from: peer, now: now, wallClockMillis: wallClockMillis)
         }
         apply(actions)
+        for origin in Set(ads.map(\.origin)) where origin != localNode {
+            noteInstance(of: origin)
+        }
+    }
+
+    /// Process instances of other nodes as last seen; a change means the node restarted.
+    private var instances: [String: UInt64] = [:]
+
+    /// A node that restarted has forgotten every stream it had: reset ours at once with a clear
+    /// reason instead of waiting on a peer that will never answer.
+    private func noteInstance(of node: String) {
+        guard let current = router.nodeRecord(node)?.instance else { return }
+        if let previous = instances[node], previous != current {
+            logger.info("node restarted", metadata: ["restarted": "\(node)"])
+            streams.peerRestarted(node)
+        }
+        instances[node] = current
     }
 
     /// Closes every link (shutdown or reload).

@@ -142,6 +142,13 @@ final class MeshStream: ByteDuplex {
         }
     }
 
+    /// Aborts the stream from below (the peer restarted): resets it and tells the user why.
+    func abort(_ reason: String) {
+        guard phase != .closed else { return }
+        sendFrame(.reset(reason: reason))
+        terminate(error: reason, notify: true)
+    }
+
     func setReading(_ reading: Bool) {
         self.reading = reading
         if reading { deliver() }

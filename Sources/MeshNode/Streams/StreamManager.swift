@@ -185,6 +185,13 @@ final class StreamManager {
         }
     }
 
+    /// `node` restarted: its streams with us are gone on its side.
+    func peerRestarted(_ node: String) {
+        for stream in Array(streams.values) where stream.key.remoteNode == node {
+            stream.abort("node \(node) restarted")
+        }
+    }
+
     func routesChanged() {
         for stream in Array(streams.values) { stream.routesChanged() }
     }

@@ -309,8 +309,11 @@ final class RemoteUnit {
         if case .int(let size)? = o["StdoutSize"] { remoteSize = size }
         remoteTerminal = WorkState.isTerminal(rawValue: state)
         let size = remoteSize
+        // The local record only ends once every byte of output is here too, so a reader of the
+        // local results never stops early.
+        let caughtUp = localSize >= remoteSize
         save { s in
-            s.state = state
+            s.state = remoteTerminal && !caughtUp ? WorkState.running.rawValue : state
             s.detail = detail
             s.stdoutSize = size
         }
