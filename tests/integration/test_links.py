@@ -108,10 +108,10 @@ def test_entries_of_later_work_are_reported_not_refused(mesh):
     a = mesh.node("a")
     a.add("local-only")
     a.add({"udp-listener": {"port": 1}})
-    a.add({"work-command": {"worktype": "cat", "command": "cat"}})
+    a.add({"ws-listener": {"port": 1}})
     a.add({"unix-socket-client": {"service": "us", "filename": str(a.dir)}})
     mesh.start()
     log = a.log_text()
-    for name in ("udp-listener", "work-command", "unix-socket-client"):
+    for name in ("udp-listener", "ws-listener", "unix-socket-client"):
         assert f"{name} (item" in log and "not supported yet" in log, log
     assert a.status()["NodeID"] == "a"
