@@ -10,7 +10,7 @@ final class MeshChain {
     var controlSocket: String { directory + "/n0.sock" }
     var last: String { nodes.last! }
 
-    init(length: Int, receptord: String, certs: String, sinkPort: Int, directory: String) throws {
+    init(length: Int, receptord: String, certs: String, sinkPort: Int, directory: String, lastNodeExtra: String = "") throws {
         self.nodes = (0..<length).map { "n\($0)" }
         self.directory = directory
         let ports = try (0..<length).map { _ in try BlockingSocket.freePort() }
@@ -29,6 +29,7 @@ final class MeshChain {
             }
             if i == length - 1 {
                 yaml += "- tcp-client: {service: sink, address: '127.0.0.1:\(sinkPort)'}\n"
+                yaml += lastNodeExtra
             }
             let path = "\(directory)/\(node).yml"
             try yaml.write(toFile: path, atomically: true, encoding: .utf8)

@@ -92,8 +92,10 @@ func streamThroughput(length: Int, receptord: String, bytes: Int, certs: String,
     return median(results)
 }
 
+var hopThroughput: [Int: Double] = [:]
 for hops in 0...2 {
     let mbs = try streamThroughput(length: hops + 2, receptord: receptord, bytes: bytes, certs: certs, work: work)
+    hopThroughput[hops] = mbs
     print(String(format: "mesh stream through %d TLS hop(s):      %8.1f MB/s  ratio %.2f", hops, mbs, mbs / baseline))
 }
 
@@ -124,4 +126,44 @@ do {
     let p99 = times[min(times.count - 1, times.count * 99 / 100)]
     print(String(format: "ping through 1 hop (%d pings):          p50 %.0f µs  p99 %.0f µs", pings, p50, p99))
     s.close()
+}
+
+// Work units through one hop: a cat round trip, and line latency from a running job.
+do {
+    let (sink, sinkPort) = try BlockingSocket.listenLoopback()
+    let dir = work + "/work"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let chain = try MeshChain(
+        length: 3,
+        receptord: receptord,
+        certs: certs,
+        sinkPort: sinkPort,
+        directory: dir,
+        lastNodeExtra: WorkBench.extraConfig
+    )
+    defer {
+        chain.stop()
+        sink.close()
+    }
+    _ = try chain.connectToSink().close()
+    var totals: [Double] = []
+    var submits: [Double] = []
+    for _ in 0..<3 {
+        let (total, submit) = try WorkBench.catRoundTrip(chain: chain, bytes: bytes)
+        totals.append(total)
+        submits.append(submit)
+    }
+    let total = median(totals)
+    let mbs = Double(bytes) / total / 1_000_000
+    let oneHop = hopThroughput[1] ?? 0
+    print(String(format: "cat work unit round trip, 1 hop:       %8.1f MB/s of payload (%.2f s, submit phase %.2f s)  ratio %.2f to the 1-hop stream",
+                 mbs, total, median(submits), mbs / oneHop))
+    print(String(format: "    bytes moved through the hop (payload up + output down): %8.1f MB/s  ratio %.2f",
+                 2 * Double(bytes) / total / 1_000_000, 2 * mbs / oneHop))
+    var latencies = try WorkBench.lineLatencies(chain: chain)
+    latencies.sort()
+    if !latencies.isEmpty {
+        print(String(format: "job line -> submitter through 1 hop (%d lines): p50 %.0f µs  p99 %.0f µs",
+                     latencies.count, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)]))
+    }
 }

@@ -130,3 +130,26 @@ def test_output_survives_a_daemon_restart(chain, victim):
     node.start()
     wait_until(lambda: status(a, unit)["StateName"] == "Succeeded", 20, desc="the unit to finish on A")
     assert results(a, unit) == EXPECTED
+
+
+def test_ttl_expires_a_unit_that_never_started(chain):
+    a, _, _ = chain
+    result = submit(a, "nowhere", "cat", b"x", ttl="1s")
+    assert result["result"] == "Job Submitted"
+    unit = result["unitid"]
+    wait_until(lambda: status(a, unit)["StateName"] == "Failed", 10, desc="the unit to expire")
+    assert status(a, unit)["Detail"].startswith("Work unit expired on ")
+
+
+def test_release_of_an_unreachable_unit_is_pending_then_completes(chain):
+    a, _, c = chain
+    unit = submit(a, "C", "sleeper")["unitid"]
+    wait_until(lambda: status(a, unit)["StateName"] == "Running", 5, desc="the remote unit to run")
+    remote = status(a, unit)["ExtraData"]["RemoteUnitID"]
+    c.stop()
+    wait_until(lambda: "C" not in a.status()["RoutingTable"], 5, desc="C to be unreachable")
+    assert a.command(f"work release {unit}") == {"release pending": unit}
+    assert status(a, unit)["ExtraData"]["LocalReleased"] is True
+    c.start()
+    wait_until(lambda: unit not in a.command("work list"), 20, desc="the release to complete")
+    assert remote not in c.command("work list")

@@ -93,24 +93,27 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
 
     func closeWrite() {
         guard let context, !closed else { return }
-        context.flush()
-        context.close(mode: .output, promise: nil)
+        afterPendingWrites(context) { context.close(mode: .output, promise: nil) }
     }
 
     func close(error: String?) {
         guard let context, !closed else { return }
         closed = true
-        context.flush()
         guard error == nil else {
+            context.flush()
             context.close(promise: nil)
             return
         }
-        // A full close drops writes still queued; shut the output first (that waits for them), then close.
+        // Close only once every queued byte is on the wire: NIO fails writes still pending at a
+        // close, and turns an output shutdown into a full close once the peer has half-closed.
+        afterPendingWrites(context) { context.close(promise: nil) }
+    }
+
+    /// Runs `body` when every write issued so far has completed (write promises complete in order).
+    private func afterPendingWrites(_ context: ChannelHandlerContext, _ body: @escaping () -> Void) {
         let promise = context.eventLoop.makePromise(of: Void.self)
-        context.close(mode: .output, promise: promise)
-        promise.futureResult.assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
+        promise.futureResult.assumeIsolated().whenComplete { _ in body() }
     }
 
     func setReading(_ reading: Bool) {

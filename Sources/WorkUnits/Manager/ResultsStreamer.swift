@@ -24,6 +24,7 @@ final class ResultsStreamer {
     private var selfReference: ResultsStreamer?
     private var timer: Scheduled<Void>?
     private var registered = false
+    private var lastStatusCheck = NIODeadline.uptimeNanoseconds(0)
     static let chunkSize = 256 << 10
     static let pollInterval: TimeAmount = .milliseconds(20)
 
@@ -49,22 +50,31 @@ final class ResultsStreamer {
             guard let path = try? manager.store.stdoutPath(id) else { return stop(closeSession: true) }
             fd = open(path, O_RDONLY | O_CLOEXEC)
         }
-        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
         while fd >= 0 && exchange.isWritable {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, Self.chunkSize, off_t(offset)) }
-            if n < 0 && errno == EINTR { continue }
+            var buffer = ByteBufferAllocator().buffer(capacity: Self.chunkSize)
+            let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.chunkSize) { raw in
+                max(0, pread(fd, raw.baseAddress!, Self.chunkSize, off_t(offset)))
+            }
             guard n > 0 else { break }
             offset += Int64(n)
-            exchange.write(ByteBuffer(bytes: buffer[0..<n]))
+            exchange.write(buffer)
         }
         if !exchange.isWritable { return }  // resumed by onWritable
-        // Caught up: done if the unit has ended (or is gone), else wait for more.
+        // Caught up: done if the unit has ended (or is gone), else wait for more. The status record
+        // is read at most every poll interval: new output wakes us far more often than that.
+        let now = NIODeadline.now()
+        guard now - lastStatusCheck >= Self.pollInterval else { return wait() }
+        lastStatusCheck = now
         guard let status = try? manager.store.read(id) else { return stop(closeSession: true) }
         if status.isTerminal {
             let size = manager.store.stdoutSize(id)
             if offset >= size { return stop(closeSession: true) }
             return pump()
         }
+        wait()
+    }
+
+    private func wait() {
         if !registered {
             registered = true
             manager.waiters[id, default: []].append { [weak self] in

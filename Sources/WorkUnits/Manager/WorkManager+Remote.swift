@@ -77,7 +77,6 @@ extension WorkManager {
                 guard let self, !finished else { return }
                 finished = true
                 exchange.onClosed = nil
-                fsync(stdinFD)
                 close(stdinFD)
                 _ = try? self.store.update(id) { $0.detail = "Starting Worker" }
                 let unit = RemoteUnit(id: id, extra: extra, manager: self)
@@ -89,6 +88,14 @@ extension WorkManager {
                         unit.monitor()
                         exchange.reply(.object(["result": .string("Job Started"), "unitid": .string(id)]))
                     case .notReachable:
+                        // The payload must outlive a restart now: it is all we have until the node is back.
+                        if let path = try? self.store.stdinPath(id) {
+                            let fd = open(path, O_RDONLY | O_CLOEXEC)
+                            if fd >= 0 {
+                                fsync(fd)
+                                close(fd)
+                            }
+                        }
                         _ = try? self.store.update(id) { $0.detail = "Waiting for \(request.node) to be reachable" }
                         unit.startInBackground()
                         exchange.reply(.object(["result": .string("Job Submitted"), "unitid": .string(id)]))

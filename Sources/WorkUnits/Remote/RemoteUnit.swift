@@ -123,8 +123,10 @@ final class RemoteUnit {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         var offset: off_t = 0
         func next() {
-            var chunk = [UInt8](repeating: 0, count: 256 << 10)
-            let n = fd < 0 ? 0 : chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, offset) }
+            var chunk = ByteBufferAllocator().buffer(capacity: 256 << 10)
+            let n = fd < 0 ? 0 : chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: 256 << 10) { raw in
+                max(0, pread(fd, raw.baseAddress!, raw.count, offset))
+            }
             if n <= 0 {
                 if fd >= 0 { close(fd) }
                 client.closeWrite()
@@ -132,7 +134,7 @@ final class RemoteUnit {
                 return
             }
             offset += off_t(n)
-            client.sendRaw(ByteBuffer(bytes: chunk[0..<n])) { next() }
+            client.sendRaw(chunk) { next() }
         }
         next()
     }
