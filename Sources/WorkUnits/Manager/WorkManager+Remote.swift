@@ -51,11 +51,55 @@ extension WorkManager {
         }
         exchange.writeLine("Work unit created with ID \(id). Send stdin data and EOF.")
         _ = try? store.update(id) { $0.detail = "Waiting for Input Data" }
+        // The first start attempt begins now and forwards the payload while it arrives; the client
+        // gets its answer once its upload has ended and the attempt has an outcome.
+        let unit = RemoteUnit(id: id, extra: extra, manager: self)
+        unit.payloadComplete = false
+        remoteUnits[id] = unit
+        var outcome: RemoteUnit.StartOutcome?
+        var uploaded = false
         var finished = false
+        func answer() {
+            guard uploaded, let outcome, !finished else { return }
+            finished = true
+            switch outcome {
+            case .started:
+                _ = try? store.update(id) { $0.detail = "Remote work unit started" }
+                unit.monitor()
+                exchange.reply(.object(["result": .string("Job Started"), "unitid": .string(id)]))
+            case .notReachable:
+                // The payload must outlive a restart now: it is all we have until the node is back.
+                if let path = try? store.stdinPath(id) {
+                    let fd = open(path, O_RDONLY | O_CLOEXEC)
+                    if fd >= 0 {
+                        fsync(fd)
+                        close(fd)
+                    }
+                }
+                _ = try? store.update(id) { $0.detail = "Waiting for \(request.node) to be reachable" }
+                unit.startInBackground()
+                exchange.reply(.object(["result": .string("Job Submitted"), "unitid": .string(id)]))
+            case .failed(let why):
+                remoteUnits[id] = nil
+                _ = try? store.update(id) { s in
+                    s.workState = .failed
+                    s.detail = "Error starting worker: \(why)"
+                }
+                exchange.replyError(why)
+            }
+            exchange.close()
+        }
+        unit.attemptStart { result in
+            outcome = result
+            answer()
+        }
         exchange.onClosed = { [weak self] in
-            guard let self, !finished else { return }
+            guard let self, !uploaded else { return }
+            uploaded = true
             finished = true
             close(stdinFD)
+            unit.stop()
+            self.remoteUnits[id] = nil
             _ = try? self.store.update(id) { s in
                 s.workState = .failed
                 s.detail = "Error reading input data: the client closed the connection before EOF"
@@ -72,43 +116,16 @@ extension WorkManager {
                         offset += n
                     }
                 }
+                unit.payloadGrew()
             },
             end: { [weak self] in
-                guard let self, !finished else { return }
-                finished = true
+                guard let self, !uploaded else { return }
+                uploaded = true
                 exchange.onClosed = nil
                 close(stdinFD)
                 _ = try? self.store.update(id) { $0.detail = "Starting Worker" }
-                let unit = RemoteUnit(id: id, extra: extra, manager: self)
-                self.remoteUnits[id] = unit
-                unit.attemptStart { outcome in
-                    switch outcome {
-                    case .started:
-                        _ = try? self.store.update(id) { $0.detail = "Remote work unit started" }
-                        unit.monitor()
-                        exchange.reply(.object(["result": .string("Job Started"), "unitid": .string(id)]))
-                    case .notReachable:
-                        // The payload must outlive a restart now: it is all we have until the node is back.
-                        if let path = try? self.store.stdinPath(id) {
-                            let fd = open(path, O_RDONLY | O_CLOEXEC)
-                            if fd >= 0 {
-                                fsync(fd)
-                                close(fd)
-                            }
-                        }
-                        _ = try? self.store.update(id) { $0.detail = "Waiting for \(request.node) to be reachable" }
-                        unit.startInBackground()
-                        exchange.reply(.object(["result": .string("Job Submitted"), "unitid": .string(id)]))
-                    case .failed(let why):
-                        self.remoteUnits[id] = nil
-                        _ = try? self.store.update(id) { s in
-                            s.workState = .failed
-                            s.detail = "Error starting worker: \(why)"
-                        }
-                        exchange.replyError(why)
-                    }
-                    exchange.close()
-                }
+                unit.payloadFinished()
+                answer()
             }
         )
     }

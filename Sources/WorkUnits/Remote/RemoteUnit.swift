@@ -17,12 +17,18 @@ final class RemoteUnit {
     private var retryDelay: TimeAmount = .seconds(1)
     private var statusClient: ControlClient?
     private var resultsClient: ControlClient?
+    /// The session of a start attempt in progress.
+    private var startClient: ControlClient?
     private var statusTimer: Scheduled<Void>?
     private var retryTimer: Scheduled<Void>?
     private var remoteTerminal = false
     private var remoteSize: Int64 = 0
     private var stdoutFD: Int32 = -1
     private var logger: Logger
+    /// False while the client is still uploading the payload: the start attempt forwards what has
+    /// arrived so far and waits for more (upload and forwarding overlap).
+    var payloadComplete = true
+    private var payloadWaiter: (() -> Void)?
 
     init(id: String, extra: RemoteExtra, manager: WorkManager) {
         self.id = id
@@ -71,6 +77,8 @@ final class RemoteUnit {
             case .failure(let e):
                 completion(e.isConnection ? .notReachable(e.description) : .failed(e.description))
             case .success(let client):
+                guard !self.stopped else { return client.close() }
+                self.startClient = client
                 withSignature { signature in
                     var fields: [String: JSONValue] = [
                         "command": .string("work"),
@@ -94,6 +102,7 @@ final class RemoteUnit {
                         self.save { _ in }
                         self.sendPayload(client) { finalLine in
                             client.close()
+                            self.startClient = nil
                             switch finalLine {
                             case .failure(let e):
                                 completion(.notReachable(e.description))
@@ -118,6 +127,21 @@ final class RemoteUnit {
         return String(id)
     }
 
+    /// More payload was written to the unit's stdin file.
+    func payloadGrew() {
+        if let waiter = payloadWaiter {
+            payloadWaiter = nil
+            waiter()
+        }
+    }
+
+    /// The client's upload ended.
+    func payloadFinished() {
+        payloadComplete = true
+        payloadGrew()
+    }
+
+    /// Sends the unit's stdin file to the remote session, following it while the upload goes on.
     private func sendPayload(_ client: ControlClient, then: @escaping (Result<String, ControlClientError>) -> Void) {
         guard let path = try? manager.store.stdinPath(id) else { return then(.failure(ControlClientError("no stdin"))) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -128,6 +152,10 @@ final class RemoteUnit {
                 max(0, pread(fd, raw.baseAddress!, raw.count, offset))
             }
             if n <= 0 {
+                if !payloadComplete && fd >= 0 {
+                    payloadWaiter = { next() }
+                    return
+                }
                 if fd >= 0 { close(fd) }
                 client.closeWrite()
                 client.readLine(then)
@@ -344,6 +372,9 @@ final class RemoteUnit {
         retryTimer?.cancel()
         statusClient?.close()
         resultsClient?.close()
+        startClient?.close()
+        startClient = nil
+        payloadWaiter = nil
         statusClient = nil
         resultsClient = nil
         if stdoutFD >= 0 { close(stdoutFD) }
