@@ -153,3 +153,37 @@ def test_release_of_an_unreachable_unit_is_pending_then_completes(chain):
     c.start()
     wait_until(lambda: unit not in a.command("work list"), 20, desc="the release to complete")
     assert remote not in c.command("work list")
+
+
+def test_remote_work_over_tls_above_the_mesh(mesh, certs):
+    """The execution node's control service has `tls`: the submitter must use a tls-client, and the
+    whole control session (payload, output) is TLS end to end between the two nodes."""
+    from test_tls import tls_client, tls_server
+    a, b, c = mesh.node("a"), mesh.node("b"), mesh.node("c")
+    b.listen()
+    a.peer(b)
+    c.peer(b)
+    a.add(tls_client(certs, "cli", "a"))
+    c.add(tls_server(certs, "srv", "c"))
+    c.control = False  # c's only control service is the TLS one on the mesh (plus a unix socket below)
+    c.add({"control-service": {"service": "control", "tls": "srv", "filename": str(c.socket_path)}})
+    c.add({"work-command": {"worktype": "cat", "command": "cat"}})
+    mesh.start()
+    c.control = True
+    c.wait_ready()
+    wait_for_route(a, "c", timeout=10)
+    wait_until(lambda: any(ad["NodeID"] == "c" and ad["ConnType"] == 2 for ad in a.status()["Advertisements"]),
+               5, desc="c's TLS control service")
+    payload = os.urandom(1 << 20)
+    result = submit(a, "c", "cat", payload, tlsclient="cli", params={"secret_token": "s3cret"})
+    assert result["result"] == "Job Started"
+    unit = result["unitid"]
+    assert results(a, unit) == payload
+    st = status(a, unit)
+    assert st["ExtraData"]["TLSClient"] == "cli"
+    assert "secret_token" not in st["ExtraData"]["RemoteParams"]  # redacted in replies
+    on_disk = (a.datadir / "a" / unit / "status").read_bytes()
+    assert b"s3cret" not in on_disk  # and never on disk in clear
+    # Without the tls-client the TLS service cannot be used.
+    with pytest.raises(RuntimeError):
+        submit(a, "c", "cat", b"x")

@@ -12,8 +12,9 @@ extension WorkManager {
 }
 
 /// Sends a growing file to a control session with backpressure. When it has caught up it waits
-/// for the unit to write more: the command's supervisor wakes it when the unit changes state, and a
-/// 20 ms check picks up new output, so a line reaches the reader within tens of milliseconds.
+/// for the unit to write more: the command's supervisor and the remote mirror wake it on every
+/// change, and a 5 ms check picks up output a local command wrote, so a line reaches the reader
+/// within milliseconds.
 final class ResultsStreamer {
     private unowned let manager: WorkManager
     private let id: String
@@ -26,7 +27,10 @@ final class ResultsStreamer {
     private var registered = false
     private var lastStatusCheck = NIODeadline.uptimeNanoseconds(0)
     static let chunkSize = 256 << 10
-    static let pollInterval: TimeAmount = .milliseconds(20)
+    /// How often a caught-up reader looks for new output (a `pread`; cheap).
+    static let pollInterval: TimeAmount = .milliseconds(5)
+    /// How often it re-reads the status record to see whether the unit has ended.
+    static let statusInterval: TimeAmount = .milliseconds(25)
 
     init(manager: WorkManager, id: String, offset: Int64, exchange: ControlExchange) {
         self.manager = manager
@@ -63,7 +67,7 @@ final class ResultsStreamer {
         // Caught up: done if the unit has ended (or is gone), else wait for more. The status record
         // is read at most every poll interval: new output wakes us far more often than that.
         let now = NIODeadline.now()
-        guard now - lastStatusCheck >= Self.pollInterval else { return wait() }
+        guard now - lastStatusCheck >= Self.statusInterval else { return wait() }
         lastStatusCheck = now
         guard let status = try? manager.store.read(id) else { return stop(closeSession: true) }
         if status.isTerminal {

@@ -29,10 +29,31 @@ final class ControlClient: ByteDuplexDelegate {
         daemon.openStream(to: node, service: "control", tlsClient: tlsClient) { result in
             switch result {
             case .failure(let error):
-                completion(.failure(ControlClientError(connection: "\(error)")))
+                let text = "\(error)"
+                // A failed TLS handshake will not fix itself by retrying (receptor fails the unit on
+                // CRYPTO_ERROR too); anything else (no route, timeout, reset) is retried.
+                completion(.failure(text.hasPrefix("TLS handshake failed") ? ControlClientError("TLS error connecting to remote service: \(text)") : ControlClientError(connection: text)))
             case .success(let duplex):
                 let client = ControlClient(duplex: duplex)
+                var answered = false
+                // Receptor's remote-work client waits 5 s for the greeting. A plain client talking to
+                // a TLS control service (or the reverse) never gets one: say so instead of hanging.
+                let timer = daemon.core.loop.assumeIsolated().scheduleTask(in: .seconds(5)) {
+                    guard !answered else { return }
+                    answered = true
+                    client.close()
+                    completion(
+                        .failure(
+                            ControlClientError(
+                                "no greeting from the control service of \(node) within 5 s (TLS on one side only? use the tls-client that matches its control service)"
+                            )
+                        )
+                    )
+                }
                 client.readLine { line in
+                    guard !answered else { return }
+                    answered = true
+                    timer.cancel()
                     switch line {
                     case .success(let greeting) where greeting.contains(node) && greeting.hasPrefix("Receptor Control"):
                         completion(.success(client))
