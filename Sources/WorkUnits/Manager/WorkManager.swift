@@ -66,15 +66,19 @@ public final class WorkManager: WorkCommandHandler {
     /// or fail with a clear reason if it is gone. No unit stays "Running" forever.
     public func start() {
         for (id, status) in store.list() {
-            switch status.workState {
-            case _ where status.workType == "remote":
+            if status.workType == "remote" {
                 reconcileRemote(id, status)
-            case .pending?:
+                continue
+            }
+            switch UnitTransitions.atRestart(status) {
+            case .leave:
+                continue
+            case .fail(let detail):
                 _ = try? store.update(id) { s in
                     s.workState = .failed
-                    s.detail = "Pending at restart"
+                    s.detail = detail
                 }
-            case .running?:
+            case .adopt:
                 let supervisor = makeSupervisor(id)
                 if supervisor.adopt() {
                     logger.info("re-adopted running work unit", metadata: ["unit": "\(id)"])
@@ -82,8 +86,6 @@ public final class WorkManager: WorkCommandHandler {
                     supervisors[id] = nil
                     finish(id, exit: nil, detailIfUnknown: "Failed: the command's runner ended while receptord was down, leaving no exit status")
                 }
-            default:
-                continue
             }
         }
     }
@@ -112,29 +114,12 @@ public final class WorkManager: WorkCommandHandler {
         supervisors[id] = nil
         let wasCancelling = cancelling[id] != nil
         let size = store.stdoutSize(id)
+        let (state, detail) = UnitTransitions.afterExit(exit, cancelling: wasCancelling, vanishedDetail: detailIfUnknown)
         _ = try? store.update(id) { s in
             s.stdoutSize = size
             s.extraData = .none
-            switch exit {
-            case _ where wasCancelling:
-                s.workState = .canceled
-                s.detail = "Canceled"
-            case .code(0)?:
-                s.workState = .succeeded
-                s.detail = "exit status 0"
-            case .code(let c)?:
-                s.workState = .failed
-                s.detail = "exit status \(c)"
-            case .signal(let sig)?:
-                s.workState = .failed
-                s.detail = "signal: \(SignalName.of(sig))"
-            case .notStarted(let message)?:
-                s.workState = .failed
-                s.detail = "Error starting worker: \(message)"
-            case nil:
-                s.workState = .failed
-                s.detail = detailIfUnknown
-            }
+            s.workState = state
+            s.detail = detail
         }
         if let callbacks = cancelling.removeValue(forKey: id) { callbacks.forEach { $0() } }
         wake(id)
