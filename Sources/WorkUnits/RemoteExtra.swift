@@ -1,4 +1,5 @@
 import Foundation
+import MeshProtocol
 
 /// The `ExtraData` of a unit that proxies work on another node (`WorkType` `"remote"`).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import MeshProtocol
 
 /// A work unit's status record: the reply to `work status`, the values of `work list`, and the content of the
 /// unit's `status` file.

@@ -1,4 +1,5 @@
 import Foundation
+import MeshProtocol
 import JWTKit
 
 /// Checks the `signature` of work commands (`work-verification`), as receptor does.

@@ -107,15 +107,7 @@ extension WorkManager {
         }
         exchange.receivePayload(
             { buffer in
-                buffer.withUnsafeReadableBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(stdinFD, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 && errno == EINTR { continue }
-                        if n <= 0 { break }
-                        offset += n
-                    }
-                }
+                _ = Self.writeAll(stdinFD, buffer)
                 unit.payloadGrew()
             },
             end: { [weak self] in
@@ -223,27 +215,20 @@ extension WorkManager {
                 }
                 self.wake(id)
                 exchange.reply(.object([replyKey: .string(id)]))
+            case _ where force:
+                // force-release: one remote attempt, errors only logged, the local unit goes now.
+                if let outcome { self.logger.warning("force-release of \(id): remote said \(outcome)") }
+                unit.stop()
+                self.remoteUnits[id] = nil
+                try? self.store.remove(id, attempts: 1, retryDelay: 0)
+                exchange.reply(.object([replyKey: .string(id)]))
             case "pending"?:
-                if force {
-                    unit.stop()
-                    self.remoteUnits[id] = nil
-                    try? self.store.remove(id, attempts: 1, retryDelay: 0)
-                    exchange.reply(.object([replyKey: .string(id)]))
-                } else {
-                    self.retryRemote(unit, release ? "release" : "cancel") {
-                        if release { try? self.store.remove(id, attempts: 3, retryDelay: 1) }
-                    }
-                    exchange.reply(.object([(release ? "release pending" : "cancel pending"): .string(id)]))
+                self.retryRemote(unit, release ? "release" : "cancel") {
+                    if release { try? self.store.remove(id, attempts: 3, retryDelay: 1) }
                 }
+                exchange.reply(.object([(release ? "release pending" : "cancel pending"): .string(id)]))
             case .some(let error):
-                if force {
-                    unit.stop()
-                    self.remoteUnits[id] = nil
-                    try? self.store.remove(id, attempts: 1, retryDelay: 0)
-                    exchange.reply(.object([replyKey: .string(id)]))
-                } else {
-                    exchange.replyError(error)
-                }
+                exchange.replyError(error)
             }
             exchange.done()
         }

@@ -4,6 +4,20 @@ import MeshProtocol
 import NIOCore
 
 extension WorkManager {
+    /// Writes all of `buffer` to `fd` (retrying short writes and EINTR); false on an error.
+    static func writeAll(_ fd: Int32, _ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+    }
+
     /// `work submit`: validates, creates the unit, takes the payload until the client's EOF (written
     /// to the unit's `stdin` as it arrives), then starts the command and answers `Job Started`.
     func submit(_ request: WorkRequest.Submission, exchange: ControlExchange) {
@@ -70,17 +84,7 @@ extension WorkManager {
         exchange.receivePayload(
             { buffer in
                 guard failed == nil else { return }
-                let ok = buffer.withUnsafeReadableBytes { raw -> Bool in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(stdinFD, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 && errno == EINTR { continue }
-                        if n <= 0 { return false }
-                        offset += n
-                    }
-                    return true
-                }
-                if !ok { failed = String(cString: strerror(errno)) }
+                if !Self.writeAll(stdinFD, buffer) { failed = String(cString: strerror(errno)) }
             },
             end: { [weak self] in
                 guard let self, !finished else { return }

@@ -158,7 +158,7 @@ public final class WorkManager: WorkCommandHandler {
             list(id, exchange: exchange)
         case .status(let id):
             do {
-                exchange.reply(try currentStatus(try known(id)).controlObject().jsonValue)
+                exchange.reply(try currentStatus(try known(id)).controlObject())
             } catch {
                 exchange.replyError("\(error)")
             }
@@ -182,7 +182,7 @@ public final class WorkManager: WorkCommandHandler {
         if let id {
             do {
                 let status = try currentStatus(try known(id))
-                exchange.reply(.object([id: status.controlObject().jsonValue]))
+                exchange.reply(.object([id: status.controlObject()]))
             } catch {
                 exchange.replyError("\(error)")
             }
@@ -191,7 +191,7 @@ public final class WorkManager: WorkCommandHandler {
             for (unit, status) in store.list() {
                 var s = status
                 if !s.isTerminal && s.workType != "remote" { s.stdoutSize = store.stdoutSize(unit) }
-                all[unit] = s.controlObject().jsonValue
+                all[unit] = s.controlObject()
             }
             exchange.reply(.object(all))
         }

@@ -258,14 +258,7 @@ final class RemoteUnit {
         client.readRaw(
             { [weak self] chunk in
                 guard let self, self.stdoutFD >= 0 else { return }
-                chunk.withUnsafeReadableBytes { raw in
-                    var off = 0
-                    while off < raw.count {
-                        let n = write(self.stdoutFD, raw.baseAddress! + off, raw.count - off)
-                        if n <= 0 { break }
-                        off += n
-                    }
-                }
+                _ = WorkManager.writeAll(self.stdoutFD, chunk)
                 self.manager.wake(self.id)
             },
             end: { [weak self] _ in
