@@ -90,13 +90,25 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: what AWX computes from the mesh (capacity, node roles and liveness, topology).
+        .target(
+            name: "ControlPlane",
+            dependencies: ["MeshProtocol", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "MeshProtocol"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "receptorctl",
             dependencies: [
-                "MeshProtocol",
+                "MeshProtocol", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
