@@ -52,7 +52,17 @@ do {
     fail("\(error)")
 }
 if let exclusive = config.exclusive.first {
-    fail("\(exclusive.name) is not supported yet")
+    // One-shot entries: `version` in a file, or a certificate utility (runs and exits).
+    if exclusive.name == "version" {
+        print(ReceptordVersion.current)
+        exit(0)
+    }
+    do {
+        try CertTool.run(exclusive)
+    } catch {
+        fail("\(error)")
+    }
+    exit(0)
 }
 guard config.hasBackend else {
     fail("Nothing to do - no backends are running.")
