@@ -46,7 +46,7 @@ extension LinkStateRouter {
             actions.append(.send(fullState, to: [neighbour]))
         }
         if previousCost != cost {
-            cachedPaths = nil
+            invalidatePaths()
             actions.append(.routesChanged)
             actions += scheduleOrigination(now: now, wallClockMillis: wallClockMillis)
         }
@@ -64,7 +64,7 @@ extension LinkStateRouter {
     public mutating func linkDown(_ neighbour: String, now: Duration, wallClockMillis: Int64) -> [RouterAction] {
         guard localLinks.removeValue(forKey: neighbour) != nil else { return [] }
         sortedNeighbours = localLinks.keys.sorted()
-        cachedPaths = nil
+        invalidatePaths()
         return [.routesChanged] + scheduleOrigination(now: now, wallClockMillis: wallClockMillis)
     }
 

@@ -64,7 +64,7 @@ extension LinkStateRouter {
             actions.append(.send([advertisement], to: targets))
         }
         if previous?.advertisement.links != advertisement.links {
-            cachedPaths = nil
+            invalidatePaths()
             actions.append(.routesChanged)
         } else if previous?.advertisement.services != advertisement.services {
             actions.append(.routesChanged)

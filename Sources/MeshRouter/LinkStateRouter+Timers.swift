@@ -16,7 +16,7 @@ extension LinkStateRouter {
                 store.removeValue(forKey: origin)
             }
             expiries.dropStaleTop(store: store)
-            cachedPaths = nil
+            invalidatePaths()
             actions.append(.routesChanged)
         }
 

@@ -46,6 +46,10 @@ public struct LinkStateRouter: Sendable {
     var reportedDuplicates: [UInt64: UInt64] = [:]
     /// Shortest paths for the current links and store; `nil` after any change, until read.
     var cachedPaths: ShortestPaths?
+    /// Bumped on every change of links or store (keys the neighbour-path cache).
+    var pathsGeneration = 0
+    /// Shortest paths as each neighbour computes them, for the source check.
+    var neighbourPaths: [String: (generation: Int, paths: ShortestPaths)] = [:]
 
     /// - Parameters:
     ///   - localNode: our node ID.

@@ -36,6 +36,13 @@ public final class MeshCore: StreamTransport {
     /// Counters for status and metrics.
     public private(set) var forwardedMessages = 0
     public private(set) var droppedMessages = 0
+    /// Messages dropped because their claimed source could not have sent them over that link.
+    public private(set) var spoofedMessages = 0
+    /// Messages the firewall dropped or rejected.
+    public private(set) var firewalledMessages = 0
+
+    /// `node.firewallrules`, applied to every message this node originates, forwards or delivers.
+    public var firewall = Firewall()
 
     public init(settings: MeshSettings, loop: any EventLoop, logger: Logger) {
         self.settings = settings
@@ -276,8 +283,20 @@ public final class MeshCore: StreamTransport {
 
     // MARK: forwarding
 
-    /// A message arrived on a link.
+    /// A message arrived on a link. Its claimed source must be able to reach us over that link
+    /// (see `LinkStateRouter.isPlausibleSource`), so no mesh member can speak in another's name
+    /// unless it is on that node's path to us anyway.
     func receivedMessage(_ message: MeshMessage, fromLink: LinkHandler) {
+        guard let peer = fromLink.peer, router.isPlausibleSource(message.sourceNode, from: peer) else {
+            spoofedMessages += 1
+            if spoofedMessages <= 10 || spoofedMessages % 1000 == 0 {
+                logger.warning(
+                    "dropping a message whose source could not have sent it over this link",
+                    metadata: ["claimed-source": "\(message.sourceNode)", "link": "\(fromLink.peer ?? "?")", "count": "\(spoofedMessages)"]
+                )
+            }
+            return
+        }
         route(message)
     }
 
@@ -288,6 +307,24 @@ public final class MeshCore: StreamTransport {
 
     /// The forwarding decision, in receptor's order: local delivery, then the hop limit, then the route.
     private func route(_ message: MeshMessage) {
+        if !firewall.isEmpty {
+            switch firewall.decide(
+                fromNode: message.sourceNode,
+                fromService: message.sourceService,
+                toNode: message.destinationNode,
+                toService: message.destinationService
+            ) {
+            case .accept:
+                break
+            case .drop:
+                firewalledMessages += 1
+                return
+            case .reject:
+                firewalledMessages += 1
+                report(.blockedByFirewall, about: message)
+                return
+            }
+        }
         if message.destinationNode == localNode {
             deliverLocally(message)
             return

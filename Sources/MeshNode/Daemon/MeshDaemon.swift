@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MeshConfig
 import MeshProtocol
+import MeshRouter
 import NIOCore
 
 /// A running node built from a configuration: the mesh core, its backends (listeners and peers),
@@ -53,6 +54,11 @@ public final class MeshDaemon {
     ) throws -> MeshDaemon {
         let tls = try TLSRegistry(config: config, localNode: config.node.id)
         let core = MeshCore(settings: settings(for: config, version: version), loop: loop, logger: logger)
+        do {
+            core.firewall = try Firewall(rules: config.node.firewallRules)
+        } catch {
+            throw ConfigError(entry: "node", index: config.node.index, field: "firewallrules", message: error.description)
+        }
         let daemon = MeshDaemon(config: config, configPath: configPath, inlineItems: inlineItems, tls: tls, core: core, logger: logger)
         daemon.controlContext = ControlContext(core: core, tls: tls) { [unowned daemon] in daemon.reload() }
         return daemon
@@ -89,9 +95,6 @@ public final class MeshDaemon {
         }
         for (name, index) in items {
             logger.warning("\(name) (item \(index)) is not supported yet; ignoring it")
-        }
-        if !config.node.firewallRules.isEmpty {
-            logger.error("node.firewallrules are not enforced yet: traffic is NOT filtered by this version")
         }
     }
 
