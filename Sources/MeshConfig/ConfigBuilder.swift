@@ -71,6 +71,11 @@ struct ConfigBuilder {
                 throw fields.error("level", "invalid log level \(level) (use error, warning, info or debug)")
             }
             config.logLevel = setting
+            let format = (fields.string("format") ?? "text").lowercased()
+            guard format == "text" || format == "json" else {
+                throw fields.error("format", "invalid log format \(format) (use text or json)")
+            }
+            config.logJSON = format == "json"
         case "trace":
             config.trace = true
         case "local-only":

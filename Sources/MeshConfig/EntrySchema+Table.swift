@@ -40,7 +40,10 @@ extension EntrySchema {
         EntrySchema(
             name: "log-level",
             help: "Logging verbosity",
-            fields: [FieldSpec("level", .string, help: "error, warning, info or debug (default: error)")],
+            fields: [
+                FieldSpec("level", .string, help: "error, warning, info or debug (default: error)"),
+                FieldSpec("format", .string, help: "receptord extension: text (default) or json, one JSON object per line"),
+            ],
             bareField: "level",
             singleton: true
         ),

@@ -8,6 +8,8 @@ public struct ReceptorConfig: Sendable, Equatable {
     public var node: NodeEntry
     /// The `log-level` entry's level; `nil` if there is none (which means ``LogLevelSetting/info``).
     public var logLevel: LogLevelSetting?
+    /// receptord extension (`log-level: {format: json}`): structured log lines, one JSON object each.
+    public var logJSON: Bool = false
     /// Whether a `local-only` entry is present.
     public var localOnly: Bool
     /// Whether a `trace` entry is present.

@@ -76,7 +76,8 @@ let level: Logger.Level =
     case .info: .info
     case .debug: .debug
     }
-LoggingSystem.bootstrap { label in ReceptorLogHandler(label: label, level: level) }
+let jsonLogs = config.logJSON
+LoggingSystem.bootstrap { label in ReceptorLogHandler(label: label, level: level, json: jsonLogs) }
 var logger = Logger(label: "receptord")
 logger[metadataKey: "node"] = "\(config.node.id)"
 

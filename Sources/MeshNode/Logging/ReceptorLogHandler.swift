@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeshProtocol
 
 /// Writes log lines to standard error as `YYYY/MM/DD HH:MM:SS LEVEL message key=value ...`
 /// (receptor's layout with the level moved after the time, so lines sort by time).
@@ -8,9 +9,13 @@ public struct ReceptorLogHandler: LogHandler {
     public var logLevel: Logger.Level
     private let label: String
 
-    public init(label: String, level: Logger.Level) {
+    /// One JSON object per line (`{"time":...,"level":...,"msg":...,<metadata>}`) instead of text.
+    public var json: Bool
+
+    public init(label: String, level: Logger.Level, json: Bool = false) {
         self.label = label
         self.logLevel = level
+        self.json = json
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -19,6 +24,10 @@ public struct ReceptorLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        if json {
+            logJSON(event)
+            return
+        }
         var t = time_t(Date().timeIntervalSince1970)
         var tm = tm()
         localtime_r(&t, &tm)
@@ -32,6 +41,19 @@ public struct ReceptorLogHandler: LogHandler {
         }
         line += "\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    private func logJSON(_ event: LogEvent) {
+        var fields: [String: JSONValue] = [
+            "time": .string(RFC3339.format(Date())),
+            "level": .string(Self.levelName(event.level).lowercased()),
+            "msg": .string("\(event.message)"),
+        ]
+        let merged = self.metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for (key, value) in merged where fields[key] == nil {
+            fields[key] = .string("\(value)")
+        }
+        FileHandle.standardError.write(Data((JSONValue.object(fields).text + "\n").utf8))
     }
 
     static func levelName(_ level: Logger.Level) -> String {
