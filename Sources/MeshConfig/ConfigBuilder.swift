@@ -181,6 +181,26 @@ struct ConfigBuilder {
                     tlsClient: fields.nonEmptyString("tlsclient")
                 )
             )
+        case "unix-socket-server":
+            config.unixSocketServers.append(
+                UnixSocketServerEntry(
+                    index: fields.index,
+                    filename: fields.string("filename") ?? "",
+                    permissions: try fields.int("permissions") ?? 0o600,
+                    remoteNode: fields.string("remotenode") ?? "",
+                    remoteService: fields.string("remoteservice") ?? "",
+                    tls: fields.nonEmptyString("tls")
+                )
+            )
+        case "unix-socket-client":
+            config.unixSocketClients.append(
+                UnixSocketClientEntry(
+                    index: fields.index,
+                    service: fields.string("service") ?? "",
+                    filename: fields.string("filename") ?? "",
+                    tls: fields.nonEmptyString("tls")
+                )
+            )
         case "work-command":
             config.workCommands.append(
                 WorkCommandEntry(

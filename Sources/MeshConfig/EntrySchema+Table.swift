@@ -261,7 +261,6 @@ extension EntrySchema {
                 FieldSpec("remoteservice", .string, required: true, help: "Mesh service to dial on the remote node"),
                 FieldSpec("tls", .string, help: "tls-client for the mesh connection"),
             ],
-            support: .unsupported("unix-socket-server is not supported by receptord")
         ),
         EntrySchema(
             name: "unix-socket-client",
@@ -271,7 +270,6 @@ extension EntrySchema {
                 FieldSpec("filename", .string, required: true, help: "Existing Unix socket path"),
                 FieldSpec("tls", .string, help: "tls-server for the mesh service"),
             ],
-            support: .unsupported("unix-socket-client is not supported by receptord")
         ),
         EntrySchema(
             name: "command-service",

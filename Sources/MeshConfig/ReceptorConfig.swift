@@ -10,6 +10,10 @@ public struct ReceptorConfig: Sendable, Equatable {
     public var logLevel: LogLevelSetting?
     /// receptord extension (`log-level: {format: json}`): structured log lines, one JSON object each.
     public var logJSON: Bool = false
+    /// `unix-socket-server` entries.
+    public var unixSocketServers: [UnixSocketServerEntry] = []
+    /// `unix-socket-client` entries.
+    public var unixSocketClients: [UnixSocketClientEntry] = []
     /// Whether a `local-only` entry is present.
     public var localOnly: Bool
     /// Whether a `trace` entry is present.

@@ -1,28 +1,85 @@
 import Foundation
 import MeshProtocol
 
-/// A connection to a receptor control socket (`unix://path`, `unix:path`, a bare path, or
-/// `tcp://host:port`), speaking the line protocol: greeting, then one reply line per command.
+/// A parsed control-socket address, accepted with the same rules as the Python receptorctl:
+/// `unix:///path`, `unix:path`, a bare path without `:`, `tcp://host:port`, `tls://host:port`
+/// (the `//` is optional for tcp and tls too).
+enum SocketAddress: Equatable {
+    case unix(String)
+    case tcp(host: String, port: String)
+    case tls(host: String, port: String)
+
+    init(_ text: String) throws {
+        let hostChars = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:")
+        for scheme in ["tcp", "tls"] where text.hasPrefix(scheme + ":") {
+            var rest = Substring(text.dropFirst(scheme.count + 1))
+            if rest.hasPrefix("//") { rest = rest.dropFirst(2) }
+            // Python's `([a-zA-Z0-9-.:]+):([0-9]+)` is greedy: the port follows the last colon.
+            if let colon = rest.lastIndex(of: ":") {
+                let host = rest[..<colon]
+                let port = rest[rest.index(after: colon)...]
+                if !host.isEmpty, host.allSatisfy(hostChars.contains), !port.isEmpty, port.allSatisfy(\.isASCII),
+                    port.allSatisfy(\.isNumber)
+                {
+                    self = scheme == "tcp" ? .tcp(host: String(host), port: String(port)) : .tls(host: String(host), port: String(port))
+                    return
+                }
+            }
+        }
+        var path = Substring(text)
+        if path.hasPrefix("unix:") {
+            path = path.dropFirst(5)
+            if path.hasPrefix("//") { path = path.dropFirst(2) }
+        }
+        guard !path.isEmpty, !path.contains(":") else { throw ClientError("Invalid socket address \(text)") }
+        self = .unix(Self.expandUser(String(path)))
+    }
+
+    /// `os.path.expanduser` for the `~` and `~/...` forms.
+    static func expandUser(_ path: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return home + path.dropFirst()
+    }
+}
+
+/// A connection to a receptor control socket (Unix, TCP or TLS) speaking the line protocol:
+/// greeting, then one reply line per command. Also gives raw access for payload streaming,
+/// results and `connect`.
 final class ControlConnection {
-    private let fd: Int32
+    let fd: Int32
+    /// The TLS session for `tls://` addresses.
+    private var tls: TLSStream?
     private var buffer: [UInt8] = []
-    /// The node ID from the greeting.
+    /// The node ID from the most recent greeting.
     private(set) var nodeID = ""
 
-    init(address: String) throws {
-        if address.hasPrefix("tcp://") {
-            fd = try Self.connectTCP(String(address.dropFirst("tcp://".count)))
-        } else if address.hasPrefix("tls://") {
-            throw ClientError("tls:// sockets are not supported by this receptorctl yet")
-        } else {
-            var path = address
-            if path.hasPrefix("unix://") {
-                path = String(path.dropFirst("unix://".count))
-            } else if path.hasPrefix("unix:") {
-                path = String(path.dropFirst("unix:".count))
+    init(address: String, tls settings: TLSSettings = TLSSettings()) throws {
+        switch try SocketAddress(address) {
+        case .unix(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ClientError("Socket path does not exist: \(path)")
             }
             fd = try Self.connectUnix(path)
+        case .tcp(let host, let port):
+            fd = try Self.connectTCP(host: host, port: port) { _ in }
+        case .tls(let host, let port):
+            var session: TLSStream?
+            fd = try Self.connectTCP(host: host, port: port) { session = try TLSStream(fd: $0, host: host, settings: settings) }
+            tls = session
         }
+        do {
+            try handshake()
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Reads `Receptor Control, node <id>`, as sent on connect and after `connect <node> control`.
+    func handshake() throws {
         let greeting = try readLine()
         let prefix = "Receptor Control, node "
         guard greeting.hasPrefix(prefix), greeting.count > prefix.count else {
@@ -31,7 +88,8 @@ final class ControlConnection {
         nodeID = String(greeting.dropFirst(prefix.count))
     }
 
-    deinit { close(fd) }
+    /// Python's `str(OSError)`: `[Errno N] text`.
+    static func errnoText(_ code: Int32) -> String { "[Errno \(code)] \(String(cString: strerror(code)))" }
 
     private static func connectUnix(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -40,67 +98,106 @@ final class ControlConnection {
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
             close(fd)
-            throw ClientError("socket path too long: \(path)")
+            throw ClientError("AF_UNIX path too long")
         }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in raw.copyBytes(from: bytes + [0]) }
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard rc == 0 else {
-            let e = String(cString: strerror(errno))
+            let e = errno
             close(fd)
-            throw ClientError("Failed to connect to Receptor socket \(path): \(e)")
+            throw ClientError(errnoText(e))
         }
         return fd
     }
 
-    private static func connectTCP(_ hostPort: String) throws -> Int32 {
-        guard let colon = hostPort.lastIndex(of: ":") else { throw ClientError("invalid address \(hostPort)") }
-        var host = String(hostPort[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        let port = String(hostPort[hostPort.index(after: colon)...])
+    /// Tries each address in turn; `setUp` (the TLS handshake) failing counts as that address failing,
+    /// as Python's `except OSError` (which includes `SSLError`) does.
+    private static func connectTCP(host: String, port: String, setUp: (Int32) throws -> Void) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, port, &hints, &result) == 0, let first = result else {
-            throw ClientError("cannot resolve \(hostPort)")
+        let gai = getaddrinfo(host, port, &hints, &result)
+        guard gai == 0, let first = result else {
+            throw ClientError("[Errno \(gai)] \(String(cString: gai_strerror(gai)))")
         }
         defer { freeaddrinfo(result) }
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let ai = cursor {
             let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
-            if fd >= 0, connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 { return fd }
+            if fd >= 0, connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0, (try? setUp(fd)) != nil { return fd }
             if fd >= 0 { close(fd) }
             cursor = ai.pointee.ai_next
         }
-        throw ClientError("Failed to connect to Receptor socket \(hostPort)")
+        throw ClientError("Could not connect to host \(host) port \(port)")
     }
 
     func send(_ line: String) throws {
-        let bytes = Array((line + "\n").utf8)
+        try sendBytes(Array((line + "\n").utf8))
+    }
+
+    func sendBytes<C: Collection<UInt8>>(_ bytes: C) throws {
+        let array = Array(bytes)
         var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw ClientError("write to control socket failed") }
+        while offset < array.count {
+            let n = array[offset...].withUnsafeBytes { raw in
+                if let tls { return tls.write(raw) }
+                return Glibc.send(fd, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL))
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw ClientError(tls?.lastError ?? Self.errnoText(errno)) }
             offset += n
         }
     }
 
+    /// Half-closes the connection (the payload's EOF); under TLS a bare TCP FIN, as Python sends.
+    func shutdownWrite() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// One line without its newline and, as Python's `readline().decode().strip()`, without
+    /// surrounding whitespace; `""` at EOF.
     func readLine() throws -> String {
         while true {
             if let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<nl], as: UTF8.self)
                 buffer.removeSubrange(...nl)
-                return line
+                return line.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            guard n > 0 else { throw ClientError("connection closed by receptor") }
-            buffer += chunk[..<n]
+            guard let chunk = try readChunk() else {
+                let line = String(decoding: buffer, as: UTF8.self)
+                buffer.removeAll()
+                return line.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            buffer += chunk
         }
     }
 
-    /// Sends a command and parses its one-line reply; `ERROR: x` becomes a thrown error.
+    /// Raw bytes: first whatever is buffered, then up to 64 KiB from the socket; `nil` at EOF.
+    func readChunk() throws -> [UInt8]? {
+        if !buffer.isEmpty {
+            defer { buffer.removeAll() }
+            return buffer
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { raw in
+                if let tls { return tls.read(raw) }
+                return recv(fd, raw.baseAddress!, raw.count, 0)
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw ClientError(tls?.lastError ?? Self.errnoText(errno)) }
+            if n == 0 { return nil }
+            return Array(chunk[..<n])
+        }
+    }
+
+    /// Whether bytes are already buffered (poll() would not see them).
+    var hasBufferedBytes: Bool { !buffer.isEmpty || (tls?.pending ?? false) }
+
+    /// Sends a command and parses its one-line reply; `ERROR: x` becomes a thrown error `x`.
     func simpleCommand(_ line: String) throws -> JSONValue {
         try send(line)
         let reply = try readLine()
@@ -108,7 +205,7 @@ final class ControlConnection {
         do {
             return try JSONParser.parse(reply)
         } catch {
-            throw ClientError("invalid reply from receptor: \(reply)")
+            throw ClientError(reply.isEmpty ? "Expecting value: line 1 column 1 (char 0)" : "invalid reply from receptor: \(reply)")
         }
     }
 }

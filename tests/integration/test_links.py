@@ -109,9 +109,9 @@ def test_entries_of_later_work_are_reported_not_refused(mesh):
     a.add("local-only")
     a.add({"udp-listener": {"port": 1}})
     a.add({"ws-listener": {"port": 1}})
-    a.add({"unix-socket-client": {"service": "us", "filename": str(a.dir)}})
+    a.add({"command-service": {"service": "cs", "command": "true"}})
     mesh.start()
     log = a.log_text()
-    for name in ("udp-listener", "ws-listener", "unix-socket-client"):
+    for name in ("udp-listener", "ws-listener", "command-service"):
         assert f"{name} (item" in log and "not supported yet" in log, log
     assert a.status()["NodeID"] == "a"

@@ -18,6 +18,8 @@ public final class MeshDaemon {
     private var controlListeners: [ControlServiceListeners] = []
     private var tcpServers: [TCPServerProxy] = []
     private var tcpClients: [TCPClientProxy] = []
+    private var unixServers: [UnixSocketServerProxy] = []
+    private var unixClients: [UnixSocketClientProxy] = []
     private var controlContext: ControlContext!
     private let logger: Logger
 
@@ -116,7 +118,17 @@ public final class MeshDaemon {
             tcpServers.append(p)
             futures.append(p.start())
         }
+        for entry in config.unixSocketServers {
+            let p = UnixSocketServerProxy(entry: entry, core: core, meshTLS: entry.tls.flatMap { tls.clients[$0] }, logger: logger)
+            unixServers.append(p)
+            futures.append(p.start())
+        }
         do {
+            for entry in config.unixSocketClients {
+                let p = UnixSocketClientProxy(entry: entry, core: core, meshTLS: entry.tls.flatMap { tls.servers[$0] }, logger: logger)
+                try p.start()
+                unixClients.append(p)
+            }
             for entry in config.tcpClients {
                 let p = TCPClientProxy(
                     entry: entry,
@@ -254,6 +266,8 @@ public final class MeshDaemon {
         for c in controlListeners { c.stop() }
         for p in tcpServers { p.stop() }
         for p in tcpClients { p.stop() }
+        for p in unixServers { p.stop() }
+        for p in unixClients { p.stop() }
         core.streams.resetAll(reason: "node shutting down")
         core.closeAllLinks(reason: "node shutting down")
     }

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import MeshConfig
+import MeshProtocol
+import NIOCore
+import NIOPosix
+
+/// `unix-socket-server`: a local Unix socket (lock file, permissions, an old socket file replaced)
+/// whose every connection is carried over a mesh stream to (`remotenode`, `remoteservice`), with
+/// TLS above the mesh when `tls` names a tls-client.
+final class UnixSocketServerProxy {
+    private let entry: UnixSocketServerEntry
+    private unowned let core: MeshCore
+    private let meshTLS: TLSSetup?
+    private let logger: Logger
+    private var channel: (any Channel)?
+    private var lockFD: Int32 = -1
+
+    init(entry: UnixSocketServerEntry, core: MeshCore, meshTLS: TLSSetup?, logger: Logger) {
+        self.entry = entry
+        self.core = core
+        self.meshTLS = meshTLS
+        self.logger = logger
+    }
+
+    func start() -> EventLoopFuture<Void> {
+        let loop = core.loop
+        let path = entry.filename
+        lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            return loop.makeFailedFuture(
+                ConfigError(entry: "unix-socket-server", index: entry.index, field: "filename", message: "could not acquire lock on socket file: \(path)")
+            )
+        }
+        unlink(path)
+        let coreBound = NIOLoopBound(core, eventLoop: loop)
+        let remoteNode = entry.remoteNode.lowercased() == "localhost" ? core.localNode : entry.remoteNode
+        let remoteService = entry.remoteService
+        let meshTLS = self.meshTLS
+        let logger = self.logger
+        let permissions = entry.permissions
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        return ServerBootstrap(group: loop)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let duplex = ChannelDuplex()
+                    try channel.pipeline.syncOperations.addHandler(duplex)
+                    duplex.setReading(false)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ActivationHandler {
+                            MeshDialer.dial(core: coreBound.value, node: remoteNode, service: remoteService, tls: meshTLS, logger: logger) {
+                                result in
+                                switch result {
+                                case .success(let remote): StreamBridge(duplex, remote)
+                                case .failure(let error):
+                                    logger.warning("unix-socket-server could not reach \(remoteNode):\(remoteService): \(error)")
+                                    duplex.close(error: "\(error)")
+                                }
+                            }
+                        }
+                    )
+                }
+            }
+            .bind(unixDomainSocketPath: path)
+            .map { channel in
+                chmod(path, mode_t(permissions))
+                bound.value.channel = channel
+            }
+    }
+
+    func stop() {
+        channel?.close(promise: nil)
+        channel = nil
+        if lockFD >= 0 { close(lockFD) }
+        lockFD = -1
+    }
+}
+
+/// `unix-socket-client`: a mesh service (ad tags `type: Unix Proxy`, `filename`) whose every stream
+/// is forwarded to an existing Unix socket, with TLS above the mesh when `tls` names a tls-server.
+final class UnixSocketClientProxy {
+    private let entry: UnixSocketClientEntry
+    private unowned let core: MeshCore
+    private let meshTLS: TLSSetup?
+    private let logger: Logger
+
+    init(entry: UnixSocketClientEntry, core: MeshCore, meshTLS: TLSSetup?, logger: Logger) {
+        self.entry = entry
+        self.core = core
+        self.meshTLS = meshTLS
+        self.logger = logger
+    }
+
+    func start() throws {
+        guard FileManager.default.fileExists(atPath: entry.filename) else {
+            throw ConfigError(entry: "unix-socket-client", index: entry.index, field: "filename", message: "socket \(entry.filename) does not exist")
+        }
+        if core.serviceInUse(entry.service) {
+            throw ConfigError(entry: "unix-socket-client", index: entry.index, field: "service", message: "service \(entry.service) is already in use")
+        }
+        let loop = core.loop
+        let path = entry.filename
+        let meshTLS = self.meshTLS
+        let logger = self.logger
+        let coreBound = NIOLoopBound(core, eventLoop: loop)
+        core.streams.listen(service: entry.service) { stream in
+            MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
+                remote.setReading(false)
+                ClientBootstrap(group: loop)
+                    .channelOption(.allowRemoteHalfClosure, value: true)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
+                        }
+                    }
+                    .connect(unixDomainSocketPath: path)
+                    .assumeIsolated()
+                    .whenComplete { result in
+                        switch result {
+                        case .success(let channel):
+                            guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
+                                remote.close(error: "internal error")
+                                return
+                            }
+                            StreamBridge(remote, duplex)
+                        case .failure(let error):
+                            logger.warning("unix-socket-client could not connect to \(path): \(error)")
+                            remote.close(error: "connection to \(path) failed: \(error)")
+                        }
+                    }
+            }
+        }
+        core.advertise(
+            ServiceAdvertisement(
+                name: entry.service,
+                connType: meshTLS == nil ? .stream : .streamTLS,
+                tags: ["type": "Unix Proxy", "filename": entry.filename]
+            )
+        )
+    }
+
+    func stop() {
+        core.streams.stopListening(service: entry.service)
+        core.withdraw(service: entry.service)
+    }
+}
