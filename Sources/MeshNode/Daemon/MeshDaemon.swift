@@ -74,6 +74,7 @@ public final class MeshDaemon {
         }
         reportNotYetApplied()
         core.start()
+        watchCertificates()
         return startServices().assumeIsolated().flatMap { [self] in
             self.startBackends(self.config)
         }.flatMapError { [self] error in
@@ -232,6 +233,54 @@ public final class MeshDaemon {
         set { controlContext.workHandler = newValue }
     }
 
+    // MARK: certificate rotation
+
+    private var certificateStamps: [String: String] = [:]
+    private var certificateTimer: Scheduled<Void>?
+    /// How often certificate, key and CA files are checked for changes.
+    public var certificateCheckInterval: TimeAmount = .seconds(2)
+
+    private static func stamp(_ path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return "missing" }
+        return "\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_size):\(st.st_ino)"
+    }
+
+    /// Re-reads TLS material when its files change: new links use the new certificates, links up
+    /// now stay up, and material that does not load (or fails the node-ID check) is refused with a
+    /// log line while the old material stays in use. Receptor needs a restart for this.
+    private func watchCertificates() {
+        let files = TLSRegistry.files(of: config)
+        guard !files.isEmpty else { return }
+        if certificateStamps.isEmpty {
+            for f in files { certificateStamps[f] = Self.stamp(f) }
+        }
+        certificateTimer = core.loop.assumeIsolated().scheduleTask(in: certificateCheckInterval) { [weak self] in
+            guard let self else { return }
+            var changed: [String] = []
+            for f in files {
+                let now = Self.stamp(f)
+                if self.certificateStamps[f] != now {
+                    self.certificateStamps[f] = now
+                    changed.append(f)
+                }
+            }
+            if !changed.isEmpty {
+                do {
+                    let fresh = try TLSRegistry(config: self.config, localNode: self.core.localNode)
+                    self.tls.adopt(fresh)
+                    self.logger.info("reloaded TLS certificates and keys", metadata: ["changed": "\(changed)"])
+                } catch {
+                    self.logger.error(
+                        "refusing changed TLS files, keeping the certificates in use",
+                        metadata: ["changed": "\(changed)", "reason": "\(error)"]
+                    )
+                }
+            }
+            self.watchCertificates()
+        }
+    }
+
     /// Opens a stream to (`node`, `service`), with TLS above the mesh when `tlsClient` names a
     /// `tls-client` entry (the peer's certificate must then name `node`). Calls back once.
     public func openStream(
@@ -262,6 +311,7 @@ public final class MeshDaemon {
 
     /// Stops everything: links closed cleanly, listeners closed.
     public func stop() {
+        certificateTimer?.cancel()
         stopBackends()
         for c in controlListeners { c.stop() }
         for p in tcpServers { p.stop() }

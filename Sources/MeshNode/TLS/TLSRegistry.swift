@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import MeshConfig
 import NIOCore
 import NIOSSL
@@ -6,12 +7,35 @@ import X509
 
 /// A loaded TLS configuration: the NIOSSL context plus our own chain verifier (nil when the entry
 /// does not verify the peer at all).
-struct TLSSetup: Sendable {
-    var name: String
-    var context: NIOSSLContext
-    var verifier: CertificateVerifier?
-    /// Whether the peer's certificate must name the node it claims to be.
-    var checkNodeIDs: Bool
+///
+/// A reference: connections read the current material when they start, and a certificate
+/// rotation swaps it in place (``replace(with:)``), so new links use the new certificate while
+/// established ones carry on with the one they were made with.
+final class TLSSetup: Sendable {
+    struct Material: Sendable {
+        var context: NIOSSLContext
+        var verifier: CertificateVerifier?
+        /// Whether the peer's certificate must name the node it claims to be.
+        var checkNodeIDs: Bool
+    }
+
+    let name: String
+    private let material: NIOLockedValueBox<Material>
+
+    init(name: String, context: NIOSSLContext, verifier: CertificateVerifier?, checkNodeIDs: Bool) {
+        self.name = name
+        self.material = NIOLockedValueBox(Material(context: context, verifier: verifier, checkNodeIDs: checkNodeIDs))
+    }
+
+    var context: NIOSSLContext { material.withLockedValue { $0.context } }
+    var verifier: CertificateVerifier? { material.withLockedValue { $0.verifier } }
+    var checkNodeIDs: Bool { material.withLockedValue { $0.checkNodeIDs } }
+
+    /// Takes the material of a freshly loaded setup of the same entry.
+    func replace(with other: TLSSetup) {
+        let new = other.material.withLockedValue { $0 }
+        material.withLockedValue { $0 = new }
+    }
 }
 
 /// Every `tls-server` and `tls-client` of the configuration, loaded and checked at startup.
@@ -22,6 +46,20 @@ struct TLSRegistry: Sendable {
     static let systemRootsPath = "/etc/ssl/certs/ca-certificates.crt"
 
     init() {}
+
+    /// Every certificate, key and CA file the entries use (watched for rotation).
+    static func files(of config: ReceptorConfig) -> [String] {
+        var paths: [String] = []
+        for e in config.tlsServers { paths += [e.cert, e.key] + (e.clientCAs.map { [$0] } ?? []) }
+        for e in config.tlsClients { paths += [e.cert, e.key] + (e.rootCAs.map { [$0] } ?? []) }
+        return Array(Set(paths.filter { !$0.isEmpty })).sorted()
+    }
+
+    /// Swaps in the material of `fresh` (a registry loaded again from the same configuration).
+    func adopt(_ fresh: TLSRegistry) {
+        for (name, setup) in fresh.servers { servers[name]?.replace(with: setup) }
+        for (name, setup) in fresh.clients { clients[name]?.replace(with: setup) }
+    }
 
     /// Loads all entries; any unreadable file or failed node-ID check is an error naming the entry.
     init(config: ReceptorConfig, localNode: String) throws {
