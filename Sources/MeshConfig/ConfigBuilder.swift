@@ -78,6 +78,10 @@ struct ConfigBuilder {
             config.logJSON = format == "json"
         case "trace":
             config.trace = true
+        case "metrics":
+            let port = try fields.int("port") ?? 0
+            guard (0...65535).contains(port) else { throw fields.error("port", "port \(port) is out of range") }
+            config.metrics = MetricsEntry(index: fields.index, port: port, bindAddr: fields.string("bindaddr") ?? "127.0.0.1")
         case "local-only":
             config.localOnly = true
         case "tcp-listener":

@@ -48,6 +48,16 @@ extension EntrySchema {
             singleton: true
         ),
         EntrySchema(name: "trace", help: "Enables packet tracing output", fields: [], singleton: true),
+        EntrySchema(
+            name: "metrics",
+            help: "receptord extension: Prometheus metrics over HTTP (GET /metrics)",
+            fields: [
+                FieldSpec("port", .int, required: true, help: "TCP port"),
+                FieldSpec("bindaddr", .string, help: "Address to listen on (default: 127.0.0.1)"),
+            ],
+            bareField: "port",
+            singleton: true
+        ),
         EntrySchema(name: "version", help: "Print the version and exit", fields: [], exclusive: true),
         EntrySchema(
             name: "local-only",

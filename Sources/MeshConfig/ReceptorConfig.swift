@@ -10,6 +10,8 @@ public struct ReceptorConfig: Sendable, Equatable {
     public var logLevel: LogLevelSetting?
     /// receptord extension (`log-level: {format: json}`): structured log lines, one JSON object each.
     public var logJSON: Bool = false
+    /// receptord extension: the `metrics` entry (Prometheus over HTTP), if any.
+    public var metrics: MetricsEntry?
     /// `unix-socket-server` entries.
     public var unixSocketServers: [UnixSocketServerEntry] = []
     /// `unix-socket-client` entries.

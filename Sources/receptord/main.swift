@@ -101,6 +101,7 @@ do {
         let work = try WorkManager(daemon: daemon, runnerExecutable: executablePath(), logger: startLogger)
         daemon.core.localWorkCommands = work.advertisedWorkCommands
         daemon.workHandler = work
+        daemon.workStateCounts = { work.countsByState() }
         work.start()
         return NIOLoopBound(daemon, eventLoop: loop)
     }.get()

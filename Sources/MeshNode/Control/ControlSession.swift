@@ -180,6 +180,7 @@ final class ControlSession: ByteDuplexDelegate {
         case .success(let c):
             command = c
         }
+        context.core.countControlCommand(command.name)
         do {
             switch command.name {
             case "status": try status(command.arguments)

@@ -160,6 +160,42 @@ public final class MeshCore: StreamTransport {
         return (l.lastRTT, l.queuedBytes, l.droppedDataFrames)
     }
 
+    /// A link's counters for metrics.
+    public struct LinkCounters: Sendable {
+        public var peer: String
+        public var cost: Double
+        public var rtt: Duration?
+        public var queuedBytes: Int
+        public var droppedFrames: Int
+        public var framesIn: UInt64
+        public var framesOut: UInt64
+        public var bytesIn: UInt64
+        public var bytesOut: UInt64
+    }
+
+    /// Every established link's counters.
+    public var linkCounters: [LinkCounters] {
+        links.values.compactMap { l in
+            l.peer.map {
+                LinkCounters(
+                    peer: $0, cost: l.cost, rtt: l.lastRTT, queuedBytes: l.queuedBytes, droppedFrames: l.droppedDataFrames,
+                    framesIn: l.framesIn, framesOut: l.framesOut, bytesIn: l.bytesIn, bytesOut: l.bytesOut
+                )
+            }
+        }
+    }
+
+    /// Control commands served, by command name.
+    public private(set) var controlCommands: [String: UInt64] = [:]
+
+    func countControlCommand(_ name: String) {
+        let key = ["status", "ping", "traceroute", "connect", "reload", "work"].contains(name) ? name : "other"
+        controlCommands[key, default: 0] &+= 1
+    }
+
+    /// Number of streams open on this node.
+    public var streamCount: Int { streams.count }
+
     // MARK: links
 
     /// What to do with a new link to `peer` given the links we already have.

@@ -19,6 +19,8 @@ public final class MeshDaemon {
     private var tcpServers: [TCPServerProxy] = []
     private var tcpClients: [TCPClientProxy] = []
     private var unixServers: [UnixSocketServerProxy] = []
+    private var metricsServer: MetricsServer?
+    private var metrics: MeshMetrics?
     private var unixClients: [UnixSocketClientProxy] = []
     private var controlContext: ControlContext!
     private let logger: Logger
@@ -118,6 +120,18 @@ public final class MeshDaemon {
             )
             tcpServers.append(p)
             futures.append(p.start())
+        }
+        if let entry = config.metrics {
+            let metrics = MeshMetrics(core: core)
+            metrics.workStates = workStateCounts
+            let server = MetricsServer(metrics: metrics, host: entry.bindAddr, port: entry.port)
+            self.metrics = metrics
+            metricsServer = server
+            futures.append(
+                server.start(on: core.loop).flatMapErrorThrowing { error in
+                    throw ConfigError(entry: "metrics", index: entry.index, field: "port", message: "cannot listen on \(entry.bindAddr):\(entry.port): \(error)")
+                }
+            )
         }
         for entry in config.unixSocketServers {
             let p = UnixSocketServerProxy(entry: entry, core: core, meshTLS: entry.tls.flatMap { tls.clients[$0] }, logger: logger)
@@ -303,6 +317,9 @@ public final class MeshDaemon {
     /// Whether a `tls-client` entry of this name exists.
     public func hasTLSClient(_ name: String) -> Bool { tls.clients[name] != nil }
 
+    /// Work units by state name, for metrics (set by the work-unit manager before start).
+    public var workStateCounts: (() -> [String: Int])?
+
     /// The configuration the node runs with.
     public var configuration: ReceptorConfig { config }
 
@@ -317,6 +334,7 @@ public final class MeshDaemon {
         for p in tcpServers { p.stop() }
         for p in tcpClients { p.stop() }
         for p in unixServers { p.stop() }
+        metricsServer?.stop()
         for p in unixClients { p.stop() }
         core.streams.resetAll(reason: "node shutting down")
         core.closeAllLinks(reason: "node shutting down")

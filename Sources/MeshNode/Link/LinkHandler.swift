@@ -53,6 +53,11 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     private(set) var lastRTT: Duration?
     /// The agreed link cost once established.
     private(set) var cost: Double = 0
+    /// Traffic counters (for metrics): frames and payload bytes each way.
+    private(set) var framesIn: UInt64 = 0
+    private(set) var framesOut: UInt64 = 0
+    private(set) var bytesIn: UInt64 = 0
+    private(set) var bytesOut: UInt64 = 0
     /// Called once when the hello exchange succeeds (dialers reset their backoff).
     var onEstablished: (() -> Void)?
 
@@ -115,6 +120,8 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         detector?.received(now: context.eventLoop.monotonicNow)
+        framesIn &+= 1
+        if case .message(let m) = frame { bytesIn &+= UInt64(m.payload.readableBytes + m.headerLength) }
         switch state {
         case .awaitingHello:
             guard case .hello(let hello) = frame else {
@@ -232,6 +239,8 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         var header = context.channel.allocator.buffer(capacity: message.headerLength + 5)
         LinkFrame.encodeMessageHeader(message, into: &header)
         let size = header.readableBytes + message.payload.readableBytes
+        framesOut &+= 1
+        bytesOut &+= UInt64(size)
         if dataQueue.isEmpty && context.channel.isWritable {
             writeFrame(header, message.payload, context: context)
             scheduleFlush()

@@ -59,6 +59,13 @@ public final class WorkManager: WorkCommandHandler {
         }
     }
 
+    /// Units by state name (for metrics).
+    public func countsByState() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for status in store.list().values { counts[status.stateName, default: 0] += 1 }
+        return counts
+    }
+
     // MARK: start-up reconciliation
 
     /// Looks at every unit on disk and makes its status true again: units that were waiting for
