@@ -106,36 +106,14 @@ final class TCPClientProxy {
         let coreBound = NIOLoopBound(core, eventLoop: loop)
         core.streams.listen(service: entry.service) { stream in
             MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
-                remote.setReading(false)
-                ClientBootstrap(group: loop)
-                    .channelOption(.allowRemoteHalfClosure, value: true)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .connectTimeout(.seconds(10))
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            if let localTLS {
-                                try channel.pipeline.syncOperations.addHandler(
-                                    NIOSSLClientHandler(context: localTLS.context, serverHostname: LinkPipeline.sniHost(address.host))
-                                )
-                            }
-                            try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
-                        }
-                    }
-                    .connect(host: address.host, port: address.port)
-                    .assumeIsolated()
-                    .whenComplete { result in
-                        switch result {
-                        case .success(let channel):
-                            guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
-                                remote.close(error: "internal error")
-                                return
-                            }
-                            StreamBridge(remote, duplex)
-                        case .failure(let error):
-                            logger.warning("tcp-client could not connect to \(address): \(error)")
-                            remote.close(error: "connection to \(address) failed: \(error)")
-                        }
-                    }
+                LocalBridge.connect(
+                    remote,
+                    loop: loop,
+                    tls: localTLS,
+                    serverHostname: LinkPipeline.sniHost(address.host),
+                    target: "\(address)",
+                    logger: logger
+                ) { $0.channelOption(.socketOption(.tcp_nodelay), value: 1).connect(host: address.host, port: address.port) }
             }
         }
         core.advertise(

@@ -106,29 +106,7 @@ final class UnixSocketClientProxy {
         let coreBound = NIOLoopBound(core, eventLoop: loop)
         core.streams.listen(service: entry.service) { stream in
             MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
-                remote.setReading(false)
-                ClientBootstrap(group: loop)
-                    .channelOption(.allowRemoteHalfClosure, value: true)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
-                        }
-                    }
-                    .connect(unixDomainSocketPath: path)
-                    .assumeIsolated()
-                    .whenComplete { result in
-                        switch result {
-                        case .success(let channel):
-                            guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
-                                remote.close(error: "internal error")
-                                return
-                            }
-                            StreamBridge(remote, duplex)
-                        case .failure(let error):
-                            logger.warning("unix-socket-client could not connect to \(path): \(error)")
-                            remote.close(error: "connection to \(path) failed: \(error)")
-                        }
-                    }
+                LocalBridge.connect(remote, loop: loop, target: path, logger: logger) { $0.connect(unixDomainSocketPath: path) }
             }
         }
         core.advertise(
