@@ -48,8 +48,8 @@ enum SocketAddress: Equatable {
 /// results and `connect`.
 final class ControlConnection {
     let fd: Int32
-    /// The TLS session for `tls://` addresses.
-    private var tls: TLSStream?
+    /// True for `tls://` addresses (the descriptor is the plaintext end of ``TLSProxy``).
+    private var isTLS = false
     private var buffer: [UInt8] = []
     /// The node ID from the most recent greeting.
     private(set) var nodeID = ""
@@ -64,9 +64,14 @@ final class ControlConnection {
         case .tcp(let host, let port):
             fd = try Self.connectTCP(host: host, port: port) { _ in }
         case .tls(let host, let port):
-            var session: TLSStream?
-            fd = try Self.connectTCP(host: host, port: port) { session = try TLSStream(fd: $0, host: host, settings: settings) }
-            tls = session
+            do {
+                fd = try TLSProxy.open(host: host, port: Int(port) ?? 0, settings: settings)
+            } catch let e as ClientError where e.description.hasPrefix("[SSL]") {
+                throw e
+            } catch {
+                throw ClientError("Could not connect to host \(host) port \(port)")
+            }
+            isTLS = true
         }
         do {
             try handshake()
@@ -143,11 +148,10 @@ final class ControlConnection {
         var offset = 0
         while offset < array.count {
             let n = array[offset...].withUnsafeBytes { raw in
-                if let tls { return tls.write(raw) }
                 return Glibc.send(fd, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL))
             }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw ClientError(tls?.lastError ?? Self.errnoText(errno)) }
+            guard n > 0 else { throw ClientError(Self.errnoText(errno)) }
             offset += n
         }
     }
@@ -184,18 +188,18 @@ final class ControlConnection {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { raw in
-                if let tls { return tls.read(raw) }
                 return recv(fd, raw.baseAddress!, raw.count, 0)
             }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw ClientError(tls?.lastError ?? Self.errnoText(errno)) }
+            if n < 0 { throw ClientError(Self.errnoText(errno)) }
+            if n == 0, isTLS, let error = TLSProxy.lastError.withLockedValue({ $0 }) { throw ClientError("[SSL] \(error)") }
             if n == 0 { return nil }
             return Array(chunk[..<n])
         }
     }
 
     /// Whether bytes are already buffered (poll() would not see them).
-    var hasBufferedBytes: Bool { !buffer.isEmpty || (tls?.pending ?? false) }
+    var hasBufferedBytes: Bool { !buffer.isEmpty }
 
     /// Sends a command and parses its one-line reply; `ERROR: x` becomes a thrown error `x`.
     func simpleCommand(_ line: String) throws -> JSONValue {
