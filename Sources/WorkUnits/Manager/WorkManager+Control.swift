@@ -41,6 +41,23 @@ extension WorkManager {
         }
     }
 
+    /// Deletes a unit's directory without blocking the event loop: receptor's three tries one
+    /// second apart become retries scheduled on the loop (force-release tries once).
+    func removeUnit(_ id: String, force: Bool = false, attempt: Int = 1, completion: (((any Error)?) -> Void)? = nil) {
+        do {
+            try store.remove(id, attempts: 1, retryDelay: 0)
+            completion?(nil)
+        } catch {
+            guard !force, attempt < 3 else {
+                completion?(error)
+                return
+            }
+            loop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
+                self?.removeUnit(id, force: force, attempt: attempt + 1, completion: completion)
+            }
+        }
+    }
+
     /// `work release` / `work force-release`: cancel if needed, then delete the unit.
     func release(_ id: String, force: Bool, exchange: ControlExchange) {
         if (try? store.read(id))?.workType == "remote" {
@@ -49,19 +66,19 @@ extension WorkManager {
         }
         cancelUnit(id) { [weak self] in
             guard let self else { return }
-            do {
-                try self.store.remove(id, attempts: force ? 1 : 3, retryDelay: 1)
-            } catch {
-                if !force {
-                    exchange.replyError("\(error)")
-                    exchange.done()
-                    return
+            self.removeUnit(id, force: force) { error in
+                if let error {
+                    if !force {
+                        exchange.replyError("\(error)")
+                        exchange.done()
+                        return
+                    }
+                    self.logger.warning("force-release could not remove unit \(id): \(error)")
                 }
-                self.logger.warning("force-release could not remove unit \(id): \(error)")
+                self.wake(id)
+                exchange.reply(.object(["released": .string(id)]))
+                exchange.done()
             }
-            self.wake(id)
-            exchange.reply(.object(["released": .string(id)]))
-            exchange.done()
         }
     }
 }

@@ -129,7 +129,7 @@ extension WorkManager {
         if extra.localReleased {
             let unit = RemoteUnit(id: id, extra: extra, manager: self)
             remoteUnits[id] = unit
-            retryRemote(unit, "release") { [weak self] in try? self?.store.remove(id, attempts: 3, retryDelay: 1) }
+            retryRemote(unit, "release") { [weak self] in self?.removeUnit(id) }
             return
         }
         if extra.localCancelled && extra.remoteStarted && !status.isTerminal {
@@ -189,7 +189,7 @@ extension WorkManager {
             unit.stop()
             remoteUnits[id] = nil
             if release {
-                try? store.remove(id, attempts: force ? 1 : 3, retryDelay: 1)
+                removeUnit(id, force: force)
             } else {
                 _ = try? store.update(id) { s in
                     s.workState = .failed
@@ -209,7 +209,7 @@ extension WorkManager {
                 if release {
                     unit.stop()
                     self.remoteUnits[id] = nil
-                    try? self.store.remove(id, attempts: 3, retryDelay: 1)
+                    self.removeUnit(id)
                 } else {
                     unit.monitor()  // picks up the remote "Canceled"
                 }
@@ -220,11 +220,11 @@ extension WorkManager {
                 if let outcome { self.logger.warning("force-release of \(id): remote said \(outcome)") }
                 unit.stop()
                 self.remoteUnits[id] = nil
-                try? self.store.remove(id, attempts: 1, retryDelay: 0)
+                self.removeUnit(id, force: true)
                 exchange.reply(.object([replyKey: .string(id)]))
             case "pending"?:
                 self.retryRemote(unit, release ? "release" : "cancel") {
-                    if release { try? self.store.remove(id, attempts: 3, retryDelay: 1) }
+                    if release { self.removeUnit(id) }
                 }
                 exchange.reply(.object([(release ? "release pending" : "cancel pending"): .string(id)]))
             case .some(let error):
