@@ -264,3 +264,28 @@ struct DatagramTests {
         #expect(reports == [Unreachable(problem: .serviceUnknown, reportingNode: "B")])
     }
 }
+
+@Suite("Mesh stream lifetime")
+struct MeshStreamLifetimeTests {
+    @Test("a stream we closed is reset if the peer never finishes its side (no leak)")
+    func linger() throws {
+        var config = StreamConfiguration()
+        config.lingerTimeout = .seconds(5)
+        let net = StreamTestNetwork(nodes: ["A", "B"], configuration: config)
+        let (client, _, _, serverCollector) = try MeshStreamTests.openPair(net)
+        client.write(ByteBuffer(bytes: [1, 2, 3]))
+        client.close(error: nil)  // half-closes; B never closes its side
+        net.pump()
+        #expect(serverCollector.bytes == [1, 2, 3] && serverCollector.inputClosed)
+        net.advance(by: .seconds(4))
+        #expect(net["A"].count == 1)  // still waiting for B
+        net.advance(by: .seconds(2))
+        #expect(net["A"].count == 0)
+        #expect(net["B"].count == 0)  // B got the reset
+        if case .some(.some(let error)) = serverCollector.closedError {
+            #expect(error.contains("did not finish its side"))
+        } else {
+            Issue.record("B was not told the stream was reset")
+        }
+    }
+}

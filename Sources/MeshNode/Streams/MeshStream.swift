@@ -62,6 +62,7 @@ final class MeshStream: ByteDuplex {
     // Timers.
     private var retransmitTimer: LoopTimer
     private var noRouteTimer: LoopTimer
+    private var lingerTimer: LoopTimer
     private var rto: TimeAmount
     private var lastProgress: NIODeadline
     private var openedPromise: EventLoopPromise<MeshStream>?
@@ -83,6 +84,7 @@ final class MeshStream: ByteDuplex {
         self.peerWindowLimit = peerWindow
         self.retransmitTimer = LoopTimer(loop: manager.loop)
         self.noRouteTimer = LoopTimer(loop: manager.loop)
+        self.lingerTimer = LoopTimer(loop: manager.loop)
         self.rto = manager.configuration.initialRetransmitTimeout
         self.lastProgress = manager.loop.now
         self.lastAdvertisedLimit = manager.configuration.window
@@ -137,6 +139,11 @@ final class MeshStream: ByteDuplex {
             if !remoteFinReceived {
                 reading = false
                 pendingDelivery.removeAll()
+                // A peer that never finishes its side must not keep the stream forever.
+                lingerTimer.schedule(in: manager.configuration.lingerTimeout.timeAmount) { [weak self] in
+                    guard let self, self.phase != .closed else { return }
+                    self.abort("closed locally; \(self.key.remoteNode) did not finish its side in time")
+                }
             }
             manager.streamMayBeDone(self)
         }
@@ -435,6 +442,7 @@ final class MeshStream: ByteDuplex {
         phase = .closed
         retransmitTimer.cancel()
         noRouteTimer.cancel()
+        lingerTimer.cancel()
         unsent.removeAll()
         unacked.removeAll()
         pendingDelivery.removeAll()

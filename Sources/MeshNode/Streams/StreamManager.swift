@@ -14,6 +14,8 @@ public struct StreamConfiguration: Sendable {
     public var streamTimeout: Duration = .seconds(30)
     /// How long a stream waits for a new route after losing its path before it is reset.
     public var noRouteGrace: Duration = .seconds(3)
+    /// How long a stream closed on our side waits for the peer to finish its side before reset.
+    public var lingerTimeout: Duration = .seconds(60)
 
     public init() {}
 }

@@ -262,6 +262,7 @@ final class RemoteUnit {
                 self.manager.wake(self.id)
             },
             end: { [weak self] _ in
+                client.close()
                 guard let self else { return }
                 self.resultsClient = nil
                 // The remote closes the stream when its unit has ended and all output was sent:
