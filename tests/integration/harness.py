@@ -652,3 +652,18 @@ def make_certs(directory: Path, *nodes: str, rogue: Iterable[str] = (), expired:
 def ctl(node: Node) -> "ReceptorControl":
     """A receptorctl ``ReceptorControl`` on ``node``'s control socket."""
     return node.ctl()
+
+
+# -- work units (through the Python receptorctl library, as AWX drives them) ---
+
+def work_results(node: Node, unit: str) -> bytes:
+    """All of a unit's output, read with `work results` until the node closes the stream."""
+    rc = node.ctl()
+    _, stream = rc.get_work_results(unit, return_socket=True, return_sockfile=True)
+    data = stream.read()
+    rc.close()
+    return data
+
+
+def work_status(node: Node, unit: str) -> dict:
+    return node.command(f"work status {unit}")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import run_cli, wait_until
+from harness import work_results, work_status, run_cli, wait_until
 
 SLEEPER = "for i in $(seq 1 40); do echo line $i; sleep 0.1; done"
 
@@ -33,16 +33,8 @@ def submit(node, worktype, payload=b"", **params):
     return result["unitid"]
 
 
-def results(node, unit):
-    rc = node.ctl()
-    _, stream = rc.get_work_results(unit, return_socket=True, return_sockfile=True)
-    data = stream.read()
-    rc.close()
-    return data
-
-
-def status(node, unit):
-    return node.command(f"work status {unit}")
+results = work_results
+status = work_status
 
 
 def test_payload_round_trip_is_byte_exact(worker):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import Mesh, wait_for_route, wait_until
+from harness import work_results, work_status, Mesh, wait_for_route, wait_until
 
 SLEEPER = "for i in $(seq 1 30); do echo line $i; sleep 0.1; done"
 EXPECTED = b"".join(b"line %d\n" % i for i in range(1, 31))
@@ -37,16 +37,8 @@ def submit(node, target, worktype, payload=b"", **kw):
     return result
 
 
-def results(node, unit):
-    rc = node.ctl()
-    _, stream = rc.get_work_results(unit, return_socket=True, return_sockfile=True)
-    data = stream.read()
-    rc.close()
-    return data
-
-
-def status(node, unit):
-    return node.command(f"work status {unit}")
+results = work_results
+status = work_status
 
 
 def test_remote_payload_round_trip(chain):
