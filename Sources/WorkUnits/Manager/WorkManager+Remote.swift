@@ -38,19 +38,7 @@ extension WorkManager {
             tlsClient: tls,
             expiration: expiration
         )
-        let id: String
-        let stdinFD: Int32
-        do {
-            (id, _) = try store.create(workType: "remote", extraData: .remote(extra))
-            stdinFD = open(try store.stdinPath(id), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard stdinFD >= 0 else { throw RunnerError("cannot create stdin: \(String(cString: strerror(errno)))") }
-        } catch {
-            exchange.replyError("\(error)")
-            exchange.done()
-            return
-        }
-        exchange.writeLine("Work unit created with ID \(id). Send stdin data and EOF.")
-        _ = try? store.update(id) { $0.detail = "Waiting for Input Data" }
+        guard let (id, stdinFD) = openUnit(workType: "remote", extraData: .remote(extra), exchange: exchange) else { return }
         // The first start attempt begins now and forwards the payload while it arrives; the client
         // gets its answer once its upload has ended and the attempt has an outcome.
         let unit = RemoteUnit(id: id, extra: extra, manager: self)
@@ -100,10 +88,7 @@ extension WorkManager {
             close(stdinFD)
             unit.stop()
             self.remoteUnits[id] = nil
-            _ = try? self.store.update(id) { s in
-                s.workState = .failed
-                s.detail = "Error reading input data: the client closed the connection before EOF"
-            }
+            self.failInputClosed(id)
         }
         exchange.receivePayload(
             { buffer in

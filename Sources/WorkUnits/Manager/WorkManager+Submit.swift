@@ -4,6 +4,32 @@ import MeshProtocol
 import NIOCore
 
 extension WorkManager {
+    /// The start of every submit: create the unit and its `stdin` file, and tell the client to send
+    /// the payload. Returns nil after replying with the error.
+    func openUnit(workType: String, extraData: ExtraData, exchange: ControlExchange) -> (id: String, stdinFD: Int32)? {
+        let id: String
+        let stdinFD: Int32
+        do {
+            (id, _) = try store.create(workType: workType, extraData: extraData)
+            stdinFD = open(try store.stdinPath(id), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard stdinFD >= 0 else { throw RunnerError("cannot create stdin: \(String(cString: strerror(errno)))") }
+        } catch {
+            exchange.replyError("\(error)")
+            exchange.done()
+            return nil
+        }
+        exchange.writeLine("Work unit created with ID \(id). Send stdin data and EOF.")
+        _ = try? store.update(id) { $0.detail = "Waiting for Input Data" }
+        return (id, stdinFD)
+    }
+
+    /// The client went away before the end of its payload: the unit can never start.
+    func failInputClosed(_ id: String) {
+        _ = try? store.update(id) { s in
+            s.workState = .failed
+            s.detail = "Error reading input data: the client closed the connection before EOF"
+        }
+    }
     /// Writes all of `buffer` to `fd` (retrying short writes and EINTR); false on an error.
     static func writeAll(_ fd: Int32, _ buffer: ByteBuffer) -> Bool {
         buffer.withUnsafeReadableBytes { raw -> Bool in
@@ -57,29 +83,15 @@ extension WorkManager {
     }
 
     private func createAndRun(workType: String, argv: [String], params: String, exchange: ControlExchange) {
-        let id: String
-        let stdinFD: Int32
-        do {
-            (id, _) = try store.create(workType: workType, extraData: .command(pid: nil, params: params))
-            stdinFD = open(try store.stdinPath(id), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard stdinFD >= 0 else { throw RunnerError("cannot create stdin: \(String(cString: strerror(errno)))") }
-        } catch {
-            exchange.replyError("\(error)")
-            exchange.done()
-            return
-        }
-        exchange.writeLine("Work unit created with ID \(id). Send stdin data and EOF.")
-        _ = try? store.update(id) { $0.detail = "Waiting for Input Data" }
+        guard let (id, stdinFD) = openUnit(workType: workType, extraData: .command(pid: nil, params: params), exchange: exchange)
+        else { return }
         var failed: String?
         var finished = false
         exchange.onClosed = { [weak self] in
             guard let self, !finished else { return }
             finished = true
             close(stdinFD)
-            _ = try? self.store.update(id) { s in
-                s.workState = .failed
-                s.detail = "Error reading input data: the client closed the connection before EOF"
-            }
+            self.failInputClosed(id)
         }
         exchange.receivePayload(
             { buffer in
