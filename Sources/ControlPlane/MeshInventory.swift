@@ -64,7 +64,7 @@ public struct MeshInventory: Equatable, Sendable {
                         if let t = c["WorkType"]?.stringValue { workTypes[node, default: []].insert(t) }
                     }
                 }
-                if let t = ad["Time"]?.stringValue, let seconds = RFC3339Time.parse(t) {
+                if let t = ad["Time"]?.stringValue, let seconds = RFC3339Time.seconds(t) {
                     lastSeen[node] = max(lastSeen[node] ?? 0, seconds)
                 }
             }
@@ -100,50 +100,5 @@ extension JSONValue {
         case .double(let d): d
         default: nil
         }
-    }
-}
-
-/// RFC 3339 times as the daemons write them (`2024-10-24T16:36:52.123456789-04:00` or `...Z`).
-public enum RFC3339Time {
-    /// Seconds since 1970, or nil when the text is not RFC 3339.
-    public static func parse(_ text: String) -> Double? {
-        let c = Array(text.utf8)
-        func num(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= c.count else { return nil }
-            var v = 0
-            for i in from..<(from + count) {
-                guard c[i] >= 48 && c[i] <= 57 else { return nil }
-                v = v * 10 + Int(c[i] - 48)
-            }
-            return v
-        }
-        guard let year = num(0, 4), let month = num(5, 2), let day = num(8, 2), let hour = num(11, 2),
-            let minute = num(14, 2), let second = num(17, 2)
-        else { return nil }
-        var i = 19
-        var fraction = 0.0
-        if i < c.count && c[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            while i < c.count && c[i] >= 48 && c[i] <= 57 {
-                fraction += Double(c[i] - 48) * scale
-                scale /= 10
-                i += 1
-            }
-        }
-        var offset = 0
-        if i < c.count && (c[i] == UInt8(ascii: "+") || c[i] == UInt8(ascii: "-")) {
-            guard let oh = num(i + 1, 2), let om = num(i + 4, 2) else { return nil }
-            offset = (oh * 3600 + om * 60) * (c[i] == UInt8(ascii: "-") ? -1 : 1)
-        }
-        // Days from civil (proleptic Gregorian), as in Howard Hinnant's algorithm.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146097 + doe - 719468
-        return Double(days * 86400 + hour * 3600 + minute * 60 + second - offset) + fraction
     }
 }
