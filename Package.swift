@@ -133,16 +133,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by the test targets (no product; tests only).
+        .target(name: "MeshTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "MeshProtocolTests",
             dependencies: [
-                "MeshProtocol",
+                "MeshProtocol", "MeshTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter"], swiftSettings: swiftSettings),
+        .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter", "MeshTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkUnitsTests",
             dependencies: ["WorkUnits", "MeshNode", "MeshProtocol", .product(name: "JWTKit", package: "jwt-kit")],
@@ -152,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "MeshNodeTests",
             dependencies: [
-                "MeshNode", "MeshProtocol", "MeshConfig", "MeshRouter",
+                "MeshNode", "MeshProtocol", "MeshConfig", "MeshRouter", "MeshTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import MeshTestSupport
 import MeshProtocol
 import NIOCore
 import NIOEmbedded
@@ -25,7 +26,7 @@ struct MeshStreamTests {
     }
 
     static func pattern(_ count: Int, seed: UInt64 = 7) -> [UInt8] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     }
 
@@ -67,9 +68,9 @@ struct MeshStreamTests {
     func lossyNetwork() throws {
         let net = StreamTestNetwork(nodes: ["A", "B"])
         let (client, cc, server, sc) = try Self.openPair(net)
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         net.drop = { _ in rng.next() % 100 < 10 }
-        var rng2 = SplitMix(seed: 5)
+        var rng2 = SplitMix64(seed: 5)
         net.duplicate = { _ in rng2.next() % 100 < 5 }
         net.reorder = true
         let data = Self.pattern(1_000_000, seed: 3)

@@ -1,3 +1,4 @@
+import MeshTestSupport
 import DequeModule
 import Logging
 import MeshProtocol
@@ -26,7 +27,7 @@ final class StreamTestNetwork {
     var pathGeneration = 0
     private(set) var delivered = 0
     private(set) var bytesInFlightPeak: [String: Int] = [:]
-    var rng = SplitMix(seed: 42)
+    var rng = SplitMix64(seed: 42)
 
     final class Transport: StreamTransport {
         let localNode: String
@@ -133,18 +134,6 @@ final class Collector: ByteDuplexDelegate {
     }
 }
 
-/// A small deterministic RNG for tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension EventLoopFuture {
     /// The result if the future has completed (on an `EmbeddedEventLoop`, after pumping).

@@ -1,3 +1,4 @@
+import MeshTestSupport
 import MeshProtocol
 import NIOCore
 import Testing
@@ -18,7 +19,7 @@ struct GarbageTests {
     }
 
     /// Random input: a plausible type byte (so decoding gets past the first check) and random bytes.
-    private static func randomBody(_ rng: inout SeededGenerator, typeBytes: ClosedRange<UInt8>) -> [UInt8] {
+    private static func randomBody(_ rng: inout SplitMix64, typeBytes: ClosedRange<UInt8>) -> [UInt8] {
         var bytes = rng.bytes(count: Int.random(in: 0...80, using: &rng))
         if !bytes.isEmpty, Bool.random(using: &rng) {
             bytes[0] = UInt8.random(in: typeBytes, using: &rng)
@@ -27,7 +28,7 @@ struct GarbageTests {
     }
 
     /// A valid encoding with a few bytes flipped, cut, inserted or removed.
-    private static func mutate(_ bytes: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
+    private static func mutate(_ bytes: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var out = bytes
         for _ in 0...Int.random(in: 0...3, using: &rng) {
             switch Int.random(in: 0..<4, using: &rng) {
@@ -48,7 +49,7 @@ struct GarbageTests {
 
     @Test("LinkFrame.decodeBody on 20000 random and mutated bodies", arguments: [1, 2, 3, 4] as [UInt64])
     func linkFrameBodies(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let valid = Samples.linkFrames.map(body)
         var decodedCount = 0
         for i in 0..<5000 {
@@ -67,7 +68,7 @@ struct GarbageTests {
 
     @Test("LinkFrameDecoder on random byte streams", arguments: [11, 12, 13] as [UInt64])
     func linkFrameStreams(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var frames = 0
         var errors = 0
         for _ in 0..<2000 {
@@ -106,7 +107,7 @@ struct GarbageTests {
 
     @Test("StreamFrame.decode on 20000 random and mutated inputs", arguments: [21, 22, 23, 24] as [UInt64])
     func streamFrames(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let valid = Samples.streamFrames.map(streamBytes)
         var decodedCount = 0
         for i in 0..<5000 {
@@ -128,7 +129,7 @@ struct GarbageTests {
 
     @Test("Unreachable.decode and RoutingAdvertisement.decode on random input")
     func smallerCodecs() {
-        var rng = SeededGenerator(seed: 31)
+        var rng = SplitMix64(seed: 31)
         var adBytes = ByteBuffer()
         Samples.advertisements[0].encode(into: &adBytes)
         let validAd = adBytes.bytes
@@ -150,7 +151,7 @@ struct GarbageTests {
 
     @Test("MeshMessage.decode on random input")
     func messages() {
-        var rng = SeededGenerator(seed: 41)
+        var rng = SplitMix64(seed: 41)
         var decodedCount = 0
         for i in 0..<5000 {
             var raw = rng.bytes(count: Int.random(in: 0...30, using: &rng))

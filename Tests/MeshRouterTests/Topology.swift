@@ -1,3 +1,4 @@
+import MeshTestSupport
 /// An undirected graph with integer costs and latencies, used to build simulated meshes and to
 /// compute the expected routes independently of the router.
 struct Topology {
