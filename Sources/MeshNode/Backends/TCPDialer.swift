@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 
 /// A `tcp-peer`: dials a neighbour, keeps the link up, and redials with backoff when it drops.
-final class TCPDialer {
+final class TCPDialer: LinkBackend {
     private let address: HostPort
     private let redial: Bool
     private let tls: TLSSetup?
@@ -28,10 +28,13 @@ final class TCPDialer {
         self.logger = logger
     }
 
-    func start() {
+    func start() -> EventLoopFuture<Void> {
         running = true
         dial()
+        return core.loop.makeSucceededVoidFuture()
     }
+
+    var boundPort: Int? { nil }
 
     func stop() {
         running = false

@@ -3,14 +3,23 @@ import NIOCore
 import NIOPosix
 
 /// A `tcp-listener`: accepts links from neighbours.
-final class TCPListenerBackend {
+final class TCPListenerBackend: LinkBackend {
     private let address: HostPort
     private let tls: TLSSetup?
     private let handshake: LinkHandshake
     private unowned let core: MeshCore
     private var serverChannel: (any Channel)?
+    private let bindError: @Sendable (any Error) -> any Error
 
-    init(address: HostPort, tls: TLSSetup?, handshake: LinkHandshake, core: MeshCore) {
+    /// - Parameter bindError: turns a bind failure into the error `start()` reports.
+    init(
+        address: HostPort,
+        tls: TLSSetup?,
+        handshake: LinkHandshake,
+        core: MeshCore,
+        bindError: @escaping @Sendable (any Error) -> any Error = { $0 }
+    ) {
+        self.bindError = bindError
         self.address = address
         self.tls = tls
         self.handshake = handshake
@@ -49,6 +58,7 @@ final class TCPListenerBackend {
             .map { channel in
                 bound.value.serverChannel = channel
             }
+            .flatMapErrorThrowing { [bindError] error in throw bindError(error) }
     }
 
     /// The bound port (useful when configured as 0).

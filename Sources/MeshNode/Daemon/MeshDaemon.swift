@@ -13,8 +13,10 @@ public final class MeshDaemon {
     private let inlineItems: [ConfigItem]
     private var config: ReceptorConfig
     private let tls: TLSRegistry
-    private var listeners: [TCPListenerBackend] = []
-    private var dialers: [TCPDialer] = []
+    /// TLS material by entry name, for the backend builders in this type's extensions.
+    var tlsRegistry: TLSRegistry { tls }
+    /// Listeners and dialers of every kind; reload replaces them all.
+    var backends: [any LinkBackend] = []
     private var controlListeners: [ControlServiceListeners] = []
     private var tcpServers: [TCPServerProxy] = []
     private var tcpClients: [TCPClientProxy] = []
@@ -162,57 +164,17 @@ public final class MeshDaemon {
     }
 
     private func startBackends(_ config: ReceptorConfig) -> EventLoopFuture<Void> {
-        var futures: [EventLoopFuture<Void>] = []
-        for entry in config.tcpListeners {
-            let handshake = LinkHandshake(
-                localNode: core.localNode,
-                cost: entry.cost,
-                nodeCost: entry.nodeCost,
-                allowedPeers: entry.allowedPeers.map(Set.init)
-            )
-            let l = TCPListenerBackend(
-                address: HostPort(host: entry.bindAddr, port: entry.port),
-                tls: entry.tls.flatMap { tls.servers[$0] },
-                handshake: handshake,
-                core: core
-            )
-            listeners.append(l)
-            futures.append(
-                l.start().flatMapErrorThrowing { error in
-                    throw ConfigError(entry: "tcp-listener", index: nil, field: "port", message: "cannot listen on \(entry.bindAddr):\(entry.port): \(error)")
-                }
-            )
+        do {
+            backends = try makeTCPBackends(config)
+        } catch {
+            return core.loop.makeFailedFuture(error)
         }
-        for entry in config.tcpPeers {
-            guard let address = HostPort(entry.address) else {
-                return core.loop.makeFailedFuture(
-                    ConfigError(entry: "tcp-peer", index: nil, field: "address", message: "invalid address \(entry.address)")
-                )
-            }
-            let handshake = LinkHandshake(
-                localNode: core.localNode,
-                cost: entry.cost,
-                nodeCost: [:],
-                allowedPeers: entry.allowedPeers.map(Set.init)
-            )
-            let d = TCPDialer(
-                address: address,
-                redial: entry.redial,
-                tls: entry.tls.flatMap { tls.clients[$0] },
-                handshake: handshake,
-                core: core
-            )
-            dialers.append(d)
-            d.start()
-        }
-        return EventLoopFuture.andAllSucceed(futures, on: core.loop)
+        return EventLoopFuture.andAllSucceed(backends.map { $0.start() }, on: core.loop)
     }
 
     private func stopBackends() {
-        for l in listeners { l.stop() }
-        for d in dialers { d.stop() }
-        listeners.removeAll()
-        dialers.removeAll()
+        for b in backends { b.stop() }
+        backends.removeAll()
     }
 
     /// The `reload` command: re-reads the file, refuses changes to non-reloadable entries (code 3),
@@ -324,7 +286,7 @@ public final class MeshDaemon {
     public var configuration: ReceptorConfig { config }
 
     /// The TCP port of the first listener (for tests that bind port 0).
-    public var listenerPorts: [Int] { listeners.compactMap(\.boundPort) }
+    public var listenerPorts: [Int] { backends.compactMap(\.boundPort) }
 
     /// Stops everything: links closed cleanly, listeners closed.
     public func stop() {
