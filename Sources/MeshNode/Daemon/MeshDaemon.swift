@@ -91,8 +91,6 @@ public final class MeshDaemon {
     /// naming each item, rather than silently ignoring them.
     private func reportNotYetApplied() {
         var items: [(String, Int)] = []
-        items += config.udpListeners.map { ("udp-listener", $0.index) }
-        items += config.udpPeers.map { ("udp-peer", $0.index) }
         items += config.wsListeners.map { ("ws-listener", $0.index) }
         items += config.wsPeers.map { ("ws-peer", $0.index) }
         if workHandler == nil {
@@ -165,7 +163,7 @@ public final class MeshDaemon {
 
     private func startBackends(_ config: ReceptorConfig) -> EventLoopFuture<Void> {
         do {
-            backends = try makeTCPBackends(config)
+            backends = try makeTCPBackends(config) + makeUDPBackends(config)
         } catch {
             return core.loop.makeFailedFuture(error)
         }
