@@ -91,6 +91,21 @@ struct BlockingSocket {
         }
     }
 
+    /// Sends back everything it reads until EOF, then half-closes; returns the byte count.
+    func echo(bufferSize: Int = 1 << 20) -> Int {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var total = 0
+        while true {
+            let n = recv(fd, buffer, bufferSize, 0)
+            if n <= 0 { break }
+            guard (try? sendAll(UnsafeRawBufferPointer(start: buffer, count: n))) != nil else { break }
+            total += n
+        }
+        shutdownWrite()
+        return total
+    }
+
     func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
     }

@@ -56,10 +56,13 @@ print("mesh-bench: \(megabytes) MiB per run, receptord at \(receptord)")
 let baseline = median((0..<3).map { _ in (try? TLSBaseline.measure(bytes: bytes, certs: certs)) ?? 0 })
 print(String(format: "direct TLS connection (NIO+NIOSSL):   %8.1f MB/s", baseline))
 
-/// Sends `bytes` through a chain of `length` nodes; returns MB/s.
-func streamThroughput(length: Int, receptord: String, bytes: Int, certs: String, work: String) throws -> Double {
+/// Sends `bytes` through a chain of `length` nodes; returns MB/s. With `echo`, the far end sends
+/// every byte back and the source reads them while it sends: the mesh's own round trip (each byte
+/// crosses every hop twice), the ceiling for a job such as `cat` whose output is as large as its
+/// input.
+func streamThroughput(length: Int, receptord: String, bytes: Int, certs: String, work: String, echo: Bool = false) throws -> Double {
     let (sink, sinkPort) = try BlockingSocket.listenLoopback()
-    let dir = work + "/chain\(length)"
+    let dir = work + "/chain\(length)" + (echo ? "-echo" : "")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let chain = try MeshChain(length: length, receptord: receptord, certs: certs, sinkPort: sinkPort, directory: dir)
     defer { chain.stop() }
@@ -67,10 +70,12 @@ func streamThroughput(length: Int, receptord: String, bytes: Int, certs: String,
     for _ in 0..<3 {
         let source = try chain.connectToSink()
         let accepted = sink.accept()
+        if echo { Thread { _ = accepted.echo() }.start() }
+        let counted = echo ? source : accepted
         let result = SinkResult()
         let done = DispatchSemaphore(value: 0)
         let reader = Thread {
-            let n = accepted.drain()
+            let n = counted.drain()
             result.set(n, Date())
             done.signal()
         }
@@ -98,6 +103,10 @@ for hops in 0...2 {
     hopThroughput[hops] = mbs
     print(String(format: "mesh stream through %d TLS hop(s):      %8.1f MB/s  ratio %.2f", hops, mbs, mbs / baseline))
 }
+
+let echoOneHop = try streamThroughput(length: 3, receptord: receptord, bytes: bytes, certs: certs, work: work, echo: true)
+print(String(format: "mesh stream echo round trip, 1 hop:    %8.1f MB/s of payload  ratio %.2f to the 1-hop stream",
+             echoOneHop, echoOneHop / (hopThroughput[1] ?? 1)))
 
 // Ping round trips through one hop (n0 - n1 - n2).
 do {
@@ -160,6 +169,8 @@ do {
                  mbs, total, median(submits), mbs / oneHop))
     print(String(format: "    bytes moved through the hop (payload up + output down): %8.1f MB/s  ratio %.2f",
                  2 * Double(bytes) / total / 1_000_000, 2 * mbs / oneHop))
+    print(String(format: "    against the mesh's own echo round trip through the same hop:           ratio %.2f",
+                 mbs / echoOneHop))
     var latencies = try WorkBench.lineLatencies(chain: chain)
     latencies.sort()
     if !latencies.isEmpty {

@@ -6,26 +6,23 @@ import NIOPosix
 /// A `tcp-peer`: dials a neighbour, keeps the link up, and redials with backoff when it drops.
 final class TCPDialer: LinkBackend {
     private let address: HostPort
-    private let redial: Bool
     private let tls: TLSSetup?
     private let handshake: LinkHandshake
     private unowned let core: MeshCore
-    private var backoff = RedialBackoff()
-    private let timer: LoopTimer
+    private let redialer: Redialer
     private var channel: (any Channel)?
     private var running = false
     private let logger: Logger
 
     init(address: HostPort, redial: Bool, tls: TLSSetup?, handshake: LinkHandshake, core: MeshCore) {
         self.address = address
-        self.redial = redial
         self.tls = tls
         self.handshake = handshake
         self.core = core
-        self.timer = LoopTimer(loop: core.loop)
         var logger = core.logger
         logger[metadataKey: "peer-address"] = "\(address)"
         self.logger = logger
+        self.redialer = Redialer(loop: core.loop, redial: redial, logger: logger)
     }
 
     func start() -> EventLoopFuture<Void> {
@@ -38,7 +35,7 @@ final class TCPDialer: LinkBackend {
 
     func stop() {
         running = false
-        timer.cancel()
+        redialer.cancel()
         channel?.close(promise: nil)
         channel = nil
     }
@@ -66,7 +63,7 @@ final class TCPDialer: LinkBackend {
                         handshake: handshake,
                         core: coreBound.value,
                         backendDescription: description,
-                        onEstablished: { bound.value.backoff.reset() }
+                        onEstablished: { bound.value.redialer.linkEstablished() }
                     )
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -96,13 +93,6 @@ final class TCPDialer: LinkBackend {
 
     private func scheduleRedial(after reason: String) {
         guard running else { return }
-        guard redial else {
-            logger.warning("not redialling (redial: false)", metadata: ["reason": "\(reason)"])
-            return
-        }
-        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
-        let level: Logger.Level = backoff.attemptCount <= 1 ? .info : .debug
-        logger.log(level: level, "redialling", metadata: ["in-ms": "\(delay.milliseconds)", "reason": "\(reason)"])
-        timer.schedule(in: delay.timeAmount) { [weak self] in self?.dial() }
+        redialer.schedule(after: reason) { [weak self] in self?.dial() }
     }
 }

@@ -8,11 +8,9 @@ import NIOPosix
 /// timeout.
 final class UDPDialer: LinkBackend {
     private let address: HostPort
-    private let redial: Bool
     private let handshake: LinkHandshake
     private unowned let core: MeshCore
-    private var backoff = RedialBackoff()
-    private let timer: LoopTimer
+    private let redialer: Redialer
     private var channel: (any Channel)?
     private var session: UDPLinkSession?
     private var running = false
@@ -20,13 +18,12 @@ final class UDPDialer: LinkBackend {
 
     init(address: HostPort, redial: Bool, handshake: LinkHandshake, core: MeshCore) {
         self.address = address
-        self.redial = redial
         self.handshake = handshake
         self.core = core
-        self.timer = LoopTimer(loop: core.loop)
         var logger = core.logger
         logger[metadataKey: "peer-address"] = "udp \(address)"
         self.logger = logger
+        self.redialer = Redialer(loop: core.loop, redial: redial, logger: logger)
     }
 
     var boundPort: Int? { nil }
@@ -39,7 +36,7 @@ final class UDPDialer: LinkBackend {
 
     func stop() {
         running = false
-        timer.cancel()
+        redialer.cancel()
         session?.close(reason: "peer stopped")
         session = nil
         channel?.close(promise: nil)
@@ -106,7 +103,7 @@ final class UDPDialer: LinkBackend {
             handshake: handshake,
             core: core,
             description: "udp-peer \(address)",
-            onEstablished: { [weak self] in self?.backoff.reset() }
+            onEstablished: { [weak self] in self?.redialer.linkEstablished() }
         )
     }
 
@@ -124,13 +121,6 @@ final class UDPDialer: LinkBackend {
 
     private func scheduleRedial(after reason: String) {
         guard running else { return }
-        guard redial else {
-            logger.warning("not redialling (redial: false)", metadata: ["reason": "\(reason)"])
-            return
-        }
-        let delay = backoff.nextDelay(random: Double.random(in: 0..<1))
-        let level: Logger.Level = backoff.attemptCount <= 1 ? .info : .debug
-        logger.log(level: level, "redialling", metadata: ["in-ms": "\(delay.milliseconds)", "reason": "\(reason)"])
-        timer.schedule(in: delay.timeAmount) { [weak self] in self?.dial() }
+        redialer.schedule(after: reason) { [weak self] in self?.dial() }
     }
 }
