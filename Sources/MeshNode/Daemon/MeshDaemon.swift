@@ -93,8 +93,6 @@ public final class MeshDaemon {
         var items: [(String, Int)] = []
         items += config.udpListeners.map { ("udp-listener", $0.index) }
         items += config.udpPeers.map { ("udp-peer", $0.index) }
-        items += config.wsListeners.map { ("ws-listener", $0.index) }
-        items += config.wsPeers.map { ("ws-peer", $0.index) }
         if workHandler == nil {
             items += config.workCommands.map { ("work-command", $0.index) }
             if let w = config.workSigning { items.append(("work-signing", w.index)) }
@@ -165,7 +163,7 @@ public final class MeshDaemon {
 
     private func startBackends(_ config: ReceptorConfig) -> EventLoopFuture<Void> {
         do {
-            backends = try makeTCPBackends(config)
+            backends = try makeTCPBackends(config) + makeWSBackends(config)
         } catch {
             return core.loop.makeFailedFuture(error)
         }

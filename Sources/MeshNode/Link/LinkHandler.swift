@@ -8,7 +8,8 @@ import NIOCore
 /// bounded queue that is only fed to the socket while it is writable, so control traffic is never
 /// stuck behind bulk data).
 ///
-/// Pipeline: `[NIOSSLHandler] -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`.
+/// Pipeline: `[NIOSSLHandler] -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`; on a
+/// WebSocket link the frame codec and `WebSocketLinkAdapter` sit in front of the decoder.
 final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = LinkFrame
     typealias OutboundOut = ByteBuffer
