@@ -169,6 +169,28 @@ struct ReliableDatagramTests {
         #expect(net.now - lostAt < .milliseconds(25), "\(net.now - lostAt), RTO \(net.a.retransmissionTimeout)")
     }
 
+    @Test("a thin stream keeps retransmitting at its measured pace through an outage; stalls are reported")
+    func thinStreamOutage() throws {
+        var net = LossyNetwork(seed: 9, lossPercent: 0)
+        for _ in 0..<20 {
+            net.a.write(ByteBuffer(string: "hb"))
+            for _ in 0..<10 { try net.step() }
+        }
+        let rto = net.a.retransmissionTimeout
+        net.lossPercent = 100
+        net.a.write(ByteBuffer(string: "hb"))
+        let cutAt = net.now
+        for _ in 0..<1000 { try net.step() }
+        #expect(net.a.retransmissionTimeout == rto, "no exponential backoff for one outstanding segment")
+        #expect(net.a.retransmissions >= Int((1000 / rto.milliseconds) - 2))
+        #expect(!net.a.isStalled(now: net.now, limit: .seconds(2)))
+        #expect(net.a.isStalled(now: cutAt + .milliseconds(2500), limit: .seconds(2)))
+        net.lossPercent = 0
+        for _ in 0..<100 { try net.step() }
+        #expect(!net.a.isStalled(now: net.now, limit: .seconds(2)))
+        #expect(String(buffer: net.receivedByB).count == 42)
+    }
+
     @Test("the sender never has more in flight than the peer's window allows")
     func respectsPeerWindow() throws {
         var small = ReliableDatagramConnection.Configuration()

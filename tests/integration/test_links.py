@@ -107,10 +107,9 @@ def test_pinned_server_certificate(mesh, certs):
 def test_entries_of_later_work_are_reported_not_refused(mesh):
     a = mesh.node("a")
     a.add("local-only")
-    a.add({"ws-listener": {"port": 1}})
     a.add({"command-service": {"service": "cs", "command": "true"}})
     mesh.start()
     log = a.log_text()
-    for name in ("ws-listener", "command-service"):
+    for name in ("command-service",):
         assert f"{name} (item" in log and "not supported yet" in log, log
     assert a.status()["NodeID"] == "a"

@@ -91,8 +91,6 @@ public final class MeshDaemon {
     /// naming each item, rather than silently ignoring them.
     private func reportNotYetApplied() {
         var items: [(String, Int)] = []
-        items += config.wsListeners.map { ("ws-listener", $0.index) }
-        items += config.wsPeers.map { ("ws-peer", $0.index) }
         if workHandler == nil {
             items += config.workCommands.map { ("work-command", $0.index) }
             if let w = config.workSigning { items.append(("work-signing", w.index)) }
@@ -163,7 +161,7 @@ public final class MeshDaemon {
 
     private func startBackends(_ config: ReceptorConfig) -> EventLoopFuture<Void> {
         do {
-            backends = try makeTCPBackends(config) + makeUDPBackends(config)
+            backends = try makeTCPBackends(config) + makeUDPBackends(config) + makeWSBackends(config)
         } catch {
             return core.loop.makeFailedFuture(error)
         }

@@ -8,7 +8,8 @@ import NIOCore
 /// bounded queue that is only fed to the socket while it is writable, so control traffic is never
 /// stuck behind bulk data).
 ///
-/// Pipeline: `[NIOSSLHandler] -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`.
+/// Pipeline: `[NIOSSLHandler] -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`; on a
+/// WebSocket link the frame codec and `WebSocketLinkAdapter` sit in front of the decoder.
 final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = LinkFrame
     typealias OutboundOut = ByteBuffer
@@ -80,6 +81,13 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     var peer: String? {
         if case .established(let p) = state { return p }
         return nil
+    }
+
+    /// The transport below heard from the peer without delivering link bytes yet (a UDP link's
+    /// acks, or data held back behind a lost datagram): that is life too, as any received byte is.
+    func transportHeardFromPeer() {
+        guard let context else { return }
+        detector?.received(now: context.eventLoop.monotonicNow)
     }
 
     // MARK: inbound

@@ -80,6 +80,8 @@ struct ReliableDatagramConnection {
     private var retransmissionDeadline: Duration?
     /// The most recently sent segment known to have arrived (RACK-style loss detection).
     private var newestDelivered: (sentAt: Duration, sequence: UInt64)?
+    /// When the cumulative ack last moved (or data was first outstanding).
+    private var lastProgress: Duration = .zero
     /// Retransmissions so far (for metrics and tests).
     private(set) var retransmissions = 0
 
@@ -138,6 +140,7 @@ struct ReliableDatagramConnection {
             packets.append(.data(connection: connection, sequence: sequence, payload: segments[index].payload))
             sentData = true
         }
+        if segments.isEmpty, unsentBytes > 0 { lastProgress = now }
         while Double(pipe) < congestionWindow, nextSequence < peerLimit, unsentBytes > 0 {
             let payload = takeSegment(allocator: allocator)
             segments.append(Segment(sequence: nextSequence, payload: payload, sentAt: now, transmissions: 1))
@@ -163,11 +166,21 @@ struct ReliableDatagramConnection {
             lostQueue.append(segments[i].sequence)
             pipe -= 1
         }
+        let outstanding = lostQueue.count
         slowStartThreshold = max(congestionWindow / 2, configuration.minimumWindow)
         congestionWindow = configuration.minimumWindow
         recoveryEnd = nextSequence
-        // Backed off; re-armed by the retransmissions outgoing() sends next.
-        retransmissionTimeout = min(retransmissionTimeout * 2, configuration.maximumRTO)
+        // Backed off, except for a thin stream (a few segments, e.g. heartbeats): there a loss says
+        // little about congestion, and waiting longer only delays the peer's sign of life (Linux
+        // does the same for thin TCP streams). Re-armed by the retransmissions outgoing() sends.
+        if outstanding >= 4 {
+            retransmissionTimeout = min(retransmissionTimeout * 2, configuration.maximumRTO)
+        }
+    }
+
+    /// Whether data has been outstanding without any cumulative progress for longer than `limit`.
+    func isStalled(now: Duration, limit: Duration) -> Bool {
+        !segments.isEmpty && now - lastProgress > limit
     }
 
     private func index(of sequence: UInt64) -> Int? {
@@ -256,6 +269,7 @@ struct ReliableDatagramConnection {
                 newestDelivered = (segment.sentAt, segment.sequence)
             }
         }
+        if let first = segments.first, first.sequence < next { lastProgress = now }
         while let first = segments.first, first.sequence < next {
             if !first.sacked {
                 if !first.lost { pipe -= 1 }

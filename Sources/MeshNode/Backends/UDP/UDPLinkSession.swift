@@ -26,6 +26,8 @@ final class UDPLinkSession {
     private let transmit: (ByteBuffer) -> Void
     private let flushTransmit: () -> Void
     private var adapter: (any Channel)?
+    /// The link's handler, told of every datagram from the peer (see ``LinkHandler/transportHeardFromPeer()``).
+    private weak var link: LinkHandler?
     private var undelivered: [ByteBuffer] = []
     private var readPaused = false
     private let timer: LoopTimer
@@ -34,6 +36,11 @@ final class UDPLinkSession {
     private let logger: Logger
     /// Called once when the session ends (either side).
     var onClose: (() -> Void)?
+
+    /// A session whose oldest outstanding data has gone unacknowledged this long is closed (the
+    /// peer still answers, or the link's failure detector would have closed it, but nothing gets
+    /// through).
+    static let stallLimit: Duration = .seconds(10)
 
     /// Bytes accepted from the link and not yet acknowledged before reading from it pauses.
     static let sendBufferLimit = 1 << 20
@@ -94,7 +101,14 @@ final class UDPLinkSession {
             }
             .withConnectedSocket(fds[0])
             .assumeIsolated()
-            .whenFailure { error in bound.value.close(reason: "link channel failed: \(error)") }
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    bound.value.link = try? channel.pipeline.syncOperations.handler(type: LinkHandler.self)
+                case .failure(let error):
+                    bound.value.close(reason: "link channel failed: \(error)")
+                }
+            }
         ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -125,7 +139,11 @@ final class UDPLinkSession {
     /// A packet of this connection arrived. The caller calls ``pump()`` after its read batch.
     func receive(_ packet: UDPLinkPacket) {
         guard !isClosed else { return }
-        let result = machine.receive(packet, now: loop.monotonicNow)
+        let now = loop.monotonicNow
+        let result = machine.receive(packet, now: now)
+        // Any datagram of this connection shows the peer alive, even when loss holds its bytes
+        // back: otherwise a heartbeat stuck behind a lost datagram could kill a healthy link.
+        link?.transportHeardFromPeer()
         if result.reset {
             close(reason: "peer reset the connection", notifyPeer: false)
             return
@@ -182,7 +200,12 @@ final class UDPLinkSession {
         timer.schedule(in: delay.timeAmount) { [weak self] in
             guard let self else { return }
             self.timerDeadline = nil
-            self.machine.timeout(now: self.loop.monotonicNow)
+            let now = self.loop.monotonicNow
+            self.machine.timeout(now: now)
+            if self.machine.isStalled(now: now, limit: Self.stallLimit) {
+                self.close(reason: "no data acknowledged for \(Self.stallLimit)")
+                return
+            }
             self.pump()
         }
     }
