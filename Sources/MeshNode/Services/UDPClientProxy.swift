@@ -146,8 +146,8 @@ final class UDPClientProxy {
         let boundSession = NIOLoopBound(session, eventLoop: loop)
         let logger = logger
         let service = entry.service
-        UDPDatagramHandler.bootstrap(on: loop) {
-            UDPDatagramHandler(
+        UDPProxyDatagramHandler.bootstrap(on: loop) {
+            UDPProxyDatagramHandler(
                 onRead: { bound.value.receivedFromUDP($0.data, session: boundSession.value, for: sender) },
                 onError: { logger.debug("udp-client \(service): socket error for \(sender.node):\(sender.service): \($0)") }
             )

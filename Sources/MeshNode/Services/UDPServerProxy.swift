@@ -66,8 +66,8 @@ final class UDPServerProxy {
         }
         let bound = NIOLoopBound(self, eventLoop: loop)
         let entry = entry
-        return UDPDatagramHandler.bootstrap(on: loop) {
-            UDPDatagramHandler(
+        return UDPProxyDatagramHandler.bootstrap(on: loop) {
+            UDPProxyDatagramHandler(
                 onRead: { bound.value.receivedFromUDP($0) },
                 onError: { logger.debug("udp-server socket error: \($0)") }
             )

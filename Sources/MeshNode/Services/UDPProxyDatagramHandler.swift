@@ -4,7 +4,7 @@ import NIOPosix
 /// The receiving end of a UDP proxy socket: hands each datagram read to a callback, and the
 /// socket errors NIO reports without closing the channel (an ICMP "port unreachable" as
 /// `ECONNREFUSED` on a connected socket) to another.
-final class UDPDatagramHandler: ChannelInboundHandler {
+final class UDPProxyDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     /// The receive buffer size: the largest UDP payload (65 507 bytes over IPv4) fits, so no
@@ -46,7 +46,7 @@ final class UDPDatagramHandler: ChannelInboundHandler {
     /// and this handler in the pipeline.
     static func bootstrap(
         on loop: any EventLoop,
-        makeHandler: @escaping @Sendable () -> UDPDatagramHandler
+        makeHandler: @escaping @Sendable () -> UDPProxyDatagramHandler
     ) -> DatagramBootstrap {
         DatagramBootstrap(group: loop)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: receiveBufferSize))
