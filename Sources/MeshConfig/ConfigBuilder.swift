@@ -185,6 +185,10 @@ struct ConfigBuilder {
                     tlsClient: fields.nonEmptyString("tlsclient")
                 )
             )
+        case "udp-server":
+            config.udpServers.append(try Self.makeUDPServer(fields))
+        case "udp-client":
+            config.udpClients.append(try Self.makeUDPClient(fields))
         case "unix-socket-server":
             config.unixSocketServers.append(
                 UnixSocketServerEntry(

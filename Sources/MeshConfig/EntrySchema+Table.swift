@@ -249,8 +249,7 @@ extension EntrySchema {
                 FieldSpec("bindaddr", .string, help: "Address to bind UDP listener to (default: 0.0.0.0)"),
                 FieldSpec("remotenode", .string, required: true, help: "Node to dial over the mesh"),
                 FieldSpec("remoteservice", .string, required: true, help: "Mesh service to dial on the remote node"),
-            ],
-            support: .unsupported("udp-server is not supported by receptord")
+            ]
         ),
         EntrySchema(
             name: "udp-client",
@@ -258,8 +257,7 @@ extension EntrySchema {
             fields: [
                 FieldSpec("service", .string, required: true, help: "Mesh service name this entry listens on"),
                 FieldSpec("address", .string, required: true, help: "Address for outbound UDP connection"),
-            ],
-            support: .unsupported("udp-client is not supported by receptord")
+            ]
         ),
         EntrySchema(
             name: "unix-socket-server",

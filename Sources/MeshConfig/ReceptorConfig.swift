@@ -16,6 +16,10 @@ public struct ReceptorConfig: Sendable, Equatable {
     public var unixSocketServers: [UnixSocketServerEntry] = []
     /// `unix-socket-client` entries.
     public var unixSocketClients: [UnixSocketClientEntry] = []
+    /// `udp-server` entries.
+    public var udpServers: [UDPServerEntry] = []
+    /// `udp-client` entries.
+    public var udpClients: [UDPClientEntry] = []
     /// Whether a `local-only` entry is present.
     public var localOnly: Bool
     /// Whether a `trace` entry is present.

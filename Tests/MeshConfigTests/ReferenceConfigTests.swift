@@ -317,13 +317,13 @@ import Testing
                 - ip-router: {networkname: net, localnet: 10.0.0.0/30}
                 """
         )
-        #expect(
-            config.unsupported.map(\.name) == ["work-python", "udp-server", "udp-client", "command-service", "ip-router"]
-        )
-        #expect(config.unsupported.map(\.index) == [3, 6, 7, 8, 9])
-        // The unix-socket proxies are applied now: typed entries, not "unsupported".
+        #expect(config.unsupported.map(\.name) == ["work-python", "command-service", "ip-router"])
+        #expect(config.unsupported.map(\.index) == [3, 8, 9])
+        // The unix-socket and UDP proxies are applied now: typed entries, not "unsupported".
         #expect(config.unixSocketServers == [UnixSocketServerEntry(index: 4, filename: "/tmp/s", remoteNode: "n2", remoteService: "svc")])
         #expect(config.unixSocketClients == [UnixSocketClientEntry(index: 5, service: "usock", filename: "/tmp/s2")])
+        #expect(config.udpServers == [UDPServerEntry(index: 6, port: 5000, remoteNode: "n2", remoteService: "u")])
+        #expect(config.udpClients == [UDPClientEntry(index: 7, service: "udpc", address: "localhost:53")])
         #expect(config.unsupported.allSatisfy { !$0.reason.isEmpty })
     }
 

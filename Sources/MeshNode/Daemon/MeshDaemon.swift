@@ -24,6 +24,8 @@ public final class MeshDaemon {
     private var metricsServer: MetricsServer?
     private var metrics: MeshMetrics?
     private var unixClients: [UnixSocketClientProxy] = []
+    private var udpServers: [UDPServerProxy] = []
+    private var udpClients: [UDPClientProxy] = []
     private var controlContext: ControlContext!
     private let logger: Logger
 
@@ -136,7 +138,17 @@ public final class MeshDaemon {
             unixServers.append(p)
             futures.append(p.start())
         }
+        for entry in config.udpServers {
+            let p = UDPServerProxy(entry: entry, core: core, logger: logger)
+            udpServers.append(p)
+            futures.append(p.start())
+        }
         do {
+            for entry in config.udpClients {
+                let p = UDPClientProxy(entry: entry, core: core, logger: logger)
+                try p.start()
+                udpClients.append(p)
+            }
             for entry in config.unixSocketClients {
                 let p = UnixSocketClientProxy(entry: entry, core: core, meshTLS: entry.tls.flatMap { tls.servers[$0] }, logger: logger)
                 try p.start()
@@ -294,6 +306,8 @@ public final class MeshDaemon {
         for p in unixServers { p.stop() }
         metricsServer?.stop()
         for p in unixClients { p.stop() }
+        for p in udpServers { p.stop() }
+        for p in udpClients { p.stop() }
         core.streams.resetAll(reason: "node shutting down")
         core.closeAllLinks(reason: "node shutting down")
     }
