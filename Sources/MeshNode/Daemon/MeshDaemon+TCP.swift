@@ -17,7 +17,7 @@ extension MeshDaemon {
         }
         for entry in config.tcpPeers {
             made.append(
-                TCPDialer(
+                TCPDialer.make(
                     address: try Self.peerAddress(entry.address, entry: "tcp-peer", index: entry.index),
                     redial: entry.redial,
                     tls: entry.tls.flatMap { tlsRegistry.clients[$0] },

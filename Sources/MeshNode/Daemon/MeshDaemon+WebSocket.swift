@@ -34,7 +34,7 @@ extension MeshDaemon {
                 (name: $0.name.trimmingSpaces, value: $0.value.trimmingSpaces)
             }
             made.append(
-                WSDialer(
+                WSDialer.make(
                     url: url,
                     redial: entry.redial,
                     tls: tls,

@@ -12,17 +12,7 @@ import NIOWebSocket
 /// and the upgrade together. After the `101`: `[NIOSSLClientHandler] -> WebSocket frame codec ->
 /// WebSocketLinkAdapter (masking) -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`
 /// (role dialer).
-final class WSDialer: LinkBackend {
-    private let url: WebSocketURL
-    private let tls: TLSSetup?
-    private let extraHeader: (name: String, value: String)?
-    private let handshake: LinkHandshake
-    private unowned let core: MeshCore
-    private let redialer: Redialer
-    private var channel: (any Channel)?
-    private var running = false
-    private let logger: Logger
-
+enum WSDialer {
     /// How long the TLS handshake and the HTTP upgrade may take together.
     static let upgradeTimeout: TimeAmount = .seconds(10)
     private static let deadlineName = "ws-upgrade-deadline"
@@ -32,90 +22,38 @@ final class WSDialer: LinkBackend {
     ///   - tls: used for `wss://` URLs only (the caller supplies a default for `wss://` without a
     ///     `tls-client`).
     ///   - extraHeader: sent on the upgrade request.
-    init(
+    static func make(
         url: WebSocketURL,
         redial: Bool,
         tls: TLSSetup?,
         extraHeader: (name: String, value: String)?,
         handshake: LinkHandshake,
         core: MeshCore
-    ) {
-        self.url = url
-        self.tls = url.secure ? tls : nil
-        self.extraHeader = extraHeader
-        self.handshake = handshake
-        self.core = core
+    ) -> ConnectionKeeper {
         var logger = core.logger
         logger[metadataKey: "peer-address"] = "\(url)"
-        self.logger = logger
-        self.redialer = Redialer(loop: core.loop, redial: redial, logger: logger)
-    }
-
-    /// How links of this peer are named in logs, e.g. `ws-peer ws://hub:8080/mesh`.
-    var description: String { "ws-peer \(url)" }
-
-    func start() -> EventLoopFuture<Void> {
-        running = true
-        dial()
-        return core.loop.makeSucceededVoidFuture()
-    }
-
-    var boundPort: Int? { nil }
-
-    func stop() {
-        running = false
-        redialer.cancel()
-        channel?.close(promise: nil)
-        channel = nil
-    }
-
-    private func dial() {
-        guard running else { return }
-        let loop = core.loop
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        let coreBound = NIOLoopBound(core, eventLoop: loop)
-        let url = self.url
-        let tls = self.tls
-        let handshake = self.handshake
-        let description = self.description
-        let extraHeader = self.extraHeader.map { Header(name: $0.name, value: $0.value) }
-        ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.writeBufferWaterMark, value: .init(low: 128 << 10, high: 512 << 10))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.configureConnection(
-                        channel,
-                        url: url,
-                        tls: tls,
-                        extraHeader: extraHeader,
-                        handshake: handshake,
-                        core: coreBound,
-                        dialer: bound,
-                        description: description
-                    )
-                }
-            }
-            .connect(host: url.host, port: url.port)
-            .assumeIsolated()
-            .whenComplete { result in
-                let me = bound.value
-                switch result {
-                case .success(let channel):
-                    guard me.running else {
-                        channel.close(promise: nil)
-                        return
-                    }
-                    me.channel = channel
-                    channel.closeFuture.assumeIsolated().whenComplete { _ in
-                        me.channel = nil
-                        me.scheduleRedial(after: "link closed")
-                    }
-                case .failure(let error):
-                    me.scheduleRedial(after: "dial failed: \(error)")
-                }
-            }
+        let coreBound = NIOLoopBound(core, eventLoop: core.loop)
+        let tls = url.secure ? tls : nil
+        let header = extraHeader.map { Header(name: $0.name, value: $0.value) }
+        // How links of this peer are named in logs, e.g. `ws-peer ws://hub:8080/mesh`.
+        let description = "ws-peer \(url)"
+        return ConnectionKeeper(
+            host: url.host,
+            port: url.port,
+            loop: core.loop,
+            redialer: Redialer(loop: core.loop, redial: redial, logger: logger)
+        ) { channel, established in
+            try configureConnection(
+                channel,
+                url: url,
+                tls: tls,
+                extraHeader: header,
+                handshake: handshake,
+                core: coreBound,
+                established: established,
+                description: description
+            )
+        }
     }
 
     /// A Sendable copy of the extra header for the channel initializer.
@@ -131,7 +69,7 @@ final class WSDialer: LinkBackend {
         extraHeader: Header?,
         handshake: LinkHandshake,
         core: NIOLoopBound<MeshCore>,
-        dialer: NIOLoopBound<WSDialer>,
+        established: @escaping @Sendable () -> Void,
         description: String
     ) throws {
         let logger = LinkPipeline.logger(core: core.value, backendDescription: description)
@@ -161,7 +99,7 @@ final class WSDialer: LinkBackend {
                         core: core.value,
                         backendDescription: description,
                         logger: logger,
-                        onEstablished: { dialer.value.redialer.linkEstablished() }
+                        onEstablished: established
                     )
                 }
             }
@@ -174,10 +112,5 @@ final class WSDialer: LinkBackend {
             WSUpgradeRequester(url: url, extraHeader: extraHeader.map { ($0.name, $0.value) }, logger: logger),
             name: requesterName
         )
-    }
-
-    private func scheduleRedial(after reason: String) {
-        guard running else { return }
-        redialer.schedule(after: reason) { [weak self] in self?.dial() }
     }
 }
