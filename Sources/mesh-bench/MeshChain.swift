@@ -1,8 +1,32 @@
 import Foundation
 
-/// A chain of real `receptord` processes linked by mutual-TLS TCP links: n0 - n1 - ... - nk.
-/// The last node offers a `tcp-client` service "sink" that forwards to a local TCP port.
+/// A chain of real `receptord` processes linked by mutual-TLS TCP links (or UDP, or WebSocket over
+/// mutual TLS): n0 - n1 - ... - nk. The last node offers a `tcp-client` service "sink" that
+/// forwards to a local TCP port.
 final class MeshChain {
+    /// What the links of the chain run on.
+    enum LinkKind: String {
+        case tcpTLS = "TCP+TLS"
+        case udp = "UDP"
+        case wss = "WebSocket+TLS"
+
+        func listener(port: Int) -> String {
+            switch self {
+            case .tcpTLS: "- tcp-listener: {port: \(port), bindaddr: 127.0.0.1, tls: srv}\n"
+            case .udp: "- udp-listener: {port: \(port), bindaddr: 127.0.0.1}\n"
+            case .wss: "- ws-listener: {port: \(port), bindaddr: 127.0.0.1, tls: srv}\n"
+            }
+        }
+
+        func peer(port: Int) -> String {
+            switch self {
+            case .tcpTLS: "- tcp-peer: {address: '127.0.0.1:\(port)', tls: cli}\n"
+            case .udp: "- udp-peer: {address: '127.0.0.1:\(port)'}\n"
+            case .wss: "- ws-peer: {address: 'wss://127.0.0.1:\(port)/', tls: cli}\n"
+            }
+        }
+    }
+
     let nodes: [String]
     let directory: String
     private var processes: [Process] = []
@@ -10,7 +34,15 @@ final class MeshChain {
     var controlSocket: String { directory + "/n0.sock" }
     var last: String { nodes.last! }
 
-    init(length: Int, receptord: String, certs: String, sinkPort: Int, directory: String, lastNodeExtra: String = "") throws {
+    init(
+        length: Int,
+        receptord: String,
+        certs: String,
+        sinkPort: Int,
+        directory: String,
+        links: LinkKind = .tcpTLS,
+        lastNodeExtra: String = ""
+    ) throws {
         self.nodes = (0..<length).map { "n\($0)" }
         self.directory = directory
         let ports = try (0..<length).map { _ in try BlockingSocket.freePort() }
@@ -21,11 +53,11 @@ final class MeshChain {
                 - tls-server: {name: srv, cert: \(certs)/\(node).crt, key: \(certs)/\(node).key, requireclientcert: true, clientcas: \(certs)/ca.crt}
                 - tls-client: {name: cli, cert: \(certs)/\(node).crt, key: \(certs)/\(node).key, rootcas: \(certs)/ca.crt}
                 - control-service: {filename: \(directory)/\(node).sock}
-                - tcp-listener: {port: \(ports[i]), bindaddr: 127.0.0.1, tls: srv}
 
                 """
+            yaml += links.listener(port: ports[i])
             if i + 1 < length {
-                yaml += "- tcp-peer: {address: '127.0.0.1:\(ports[i + 1])', tls: cli}\n"
+                yaml += links.peer(port: ports[i + 1])
             }
             if i == length - 1 {
                 yaml += "- tcp-client: {service: sink, address: '127.0.0.1:\(sinkPort)'}\n"

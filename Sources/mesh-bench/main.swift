@@ -60,11 +60,19 @@ print(String(format: "direct TLS connection (NIO+NIOSSL):   %8.1f MB/s", baselin
 /// every byte back and the source reads them while it sends: the mesh's own round trip (each byte
 /// crosses every hop twice), the ceiling for a job such as `cat` whose output is as large as its
 /// input.
-func streamThroughput(length: Int, receptord: String, bytes: Int, certs: String, work: String, echo: Bool = false) throws -> Double {
+func streamThroughput(
+    length: Int,
+    receptord: String,
+    bytes: Int,
+    certs: String,
+    work: String,
+    links: MeshChain.LinkKind = .tcpTLS,
+    echo: Bool = false
+) throws -> Double {
     let (sink, sinkPort) = try BlockingSocket.listenLoopback()
-    let dir = work + "/chain\(length)" + (echo ? "-echo" : "")
+    let dir = work + "/chain\(length)-\(links)" + (echo ? "-echo" : "")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let chain = try MeshChain(length: length, receptord: receptord, certs: certs, sinkPort: sinkPort, directory: dir)
+    let chain = try MeshChain(length: length, receptord: receptord, certs: certs, sinkPort: sinkPort, directory: dir, links: links)
     defer { chain.stop() }
     var results: [Double] = []
     for _ in 0..<3 {
@@ -102,6 +110,12 @@ for hops in 0...2 {
     let mbs = try streamThroughput(length: hops + 2, receptord: receptord, bytes: bytes, certs: certs, work: work)
     hopThroughput[hops] = mbs
     print(String(format: "mesh stream through %d TLS hop(s):      %8.1f MB/s  ratio %.2f", hops, mbs, mbs / baseline))
+}
+
+for links in [MeshChain.LinkKind.udp, .wss] {
+    let mbs = try streamThroughput(length: 3, receptord: receptord, bytes: bytes, certs: certs, work: work, links: links)
+    print(String(format: "mesh stream through 1 hop, %@ links: %8.1f MB/s  ratio %.2f to the TCP+TLS links",
+                 links.rawValue, mbs, mbs / (hopThroughput[1] ?? 1)))
 }
 
 let echoOneHop = try streamThroughput(length: 3, receptord: receptord, bytes: bytes, certs: certs, work: work, echo: true)
