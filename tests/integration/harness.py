@@ -277,6 +277,9 @@ class Node:
         self.proc: subprocess.Popen | None = None
         self._log_file = None
         self.stopped = False  # SIGSTOPped
+        # Run the daemon inside this network namespace (``ip netns exec``); the control socket is
+        # a path, so it is reachable from the test all the same.
+        self.netns: str | None = None
 
     # -- config --------------------------------------------------------------
 
@@ -345,8 +348,9 @@ class Node:
         self._log_file = open(self.log_path, "ab")
         self._log_file.write(f"=== harness: starting {binary} --config {self.config_path}\n".encode())
         self._log_file.flush()
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = subprocess.Popen(
-            [str(binary), "--config", str(self.config_path)],
+            prefix + [str(binary), "--config", str(self.config_path)],
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

@@ -1,4 +1,5 @@
 import DequeModule
+import HeapModule
 import NIOCore
 
 /// A reliable, ordered byte stream over datagrams: the engine of a UDP link.
@@ -14,20 +15,25 @@ import NIOCore
 /// answers with packets to send, bytes delivered in order, and the next time it wants to be woken.
 ///
 /// Sender: sequence-numbered segments; cumulative + selective acks; a segment is declared lost
-/// when a segment sent after it (and at least three sequence numbers later) has been
-/// acknowledged, or when the retransmission timer (RFC 6298 estimate, 20 to 300 ms) fires.
-/// A congestion window (slow start, then additive increase; halved once per loss episode,
-/// collapsed on timeout) keeps a lossy or rate-limited path from being flooded.
+/// when a segment sent after it (in a later batch, or at least three sequence numbers later) has
+/// been acknowledged, or when the retransmission timer (RFC 6298 estimate, 20 to 300 ms; backed
+/// off only while nothing moves) fires. Lost segments are resent lowest first. A congestion window
+/// (slow start, then additive increase; halved once per loss episode and on a timeout, never
+/// below 16 segments) keeps a rate-limited path from being flooded without letting random loss
+/// starve the link.
 ///
 /// Receiver: delivers in order, keeps out-of-order segments within its window, and acks after
 /// each batch of datagrams with the next expected sequence, a bitmap of the 64 sequences after
-/// it, and how far past it the sender may go.
+/// it, and how far past it the sender may go (twice while it is missing something).
 struct ReliableDatagramConnection {
     /// Tunables (defaults suit both loopback and real networks).
     struct Configuration {
         var segmentSize = UDPLinkPacket.maximumPayload
         var initialWindow: Double = 32
-        var minimumWindow: Double = 4
+        /// The window never shrinks below this (about 19 KB): a link's loss is more often noise
+        /// than a queue overflowing at so small a window, and collapsing to a few segments left a
+        /// lossy link waiting on timeouts.
+        var minimumWindow: Double = 16
         var maximumWindow: Double = 4096
         /// Sequences past the next expected one that the receiver buffers.
         var receiveWindow: UInt32 = 4096
@@ -65,7 +71,11 @@ struct ReliableDatagramConnection {
     /// Segments from the oldest unacknowledged one, contiguous by sequence.
     private var segments = Deque<Segment>()
     private var inFlightBytes = 0
-    private var lostQueue = Deque<UInt64>()
+    /// Sequences declared lost, lowest first: the oldest hole is always repaired first, so the
+    /// cumulative ack moves (a FIFO let a hole re-declared lost wait behind hundreds of segments
+    /// the receiver already had, and the link stalled). Entries may repeat or be stale; they are
+    /// checked when taken.
+    private var lostQueue = Heap<UInt64>()
     private var nextSequence: UInt64 = 0
     /// The peer accepts sequences below this.
     private var peerLimit: UInt64
@@ -126,11 +136,15 @@ struct ReliableDatagramConnection {
     mutating func outgoing(now: Duration, allocator: ByteBufferAllocator) -> [UDPLinkPacket] {
         var packets: [UDPLinkPacket] = []
         if ackPending {
-            packets.append(makeAck())
+            let ack = makeAck()
+            packets.append(ack)
+            // While there is a hole, say it twice: the sender repairs holes from these reports,
+            // and one lost ack would otherwise leave it waiting for its timer.
+            if !outOfOrder.isEmpty { packets.append(ack) }
             ackPending = false
         }
         var sentData = false
-        while Double(pipe) < congestionWindow, let sequence = lostQueue.popFirst() {
+        while Double(pipe) < congestionWindow, let sequence = lostQueue.popMin() {
             guard let index = index(of: sequence), segments[index].lost, !segments[index].sacked else { continue }
             segments[index].lost = false
             segments[index].sentAt = now
@@ -161,14 +175,16 @@ struct ReliableDatagramConnection {
         guard let due = retransmissionDeadline, due <= now else { return }
         retransmissionDeadline = nil
         guard !segments.isEmpty else { return }
-        for i in segments.indices where !segments[i].sacked && !segments[i].lost {
+        var outstanding = 0
+        for i in segments.indices where !segments[i].sacked {
+            outstanding += 1
+            guard !segments[i].lost else { continue }
             segments[i].lost = true
-            lostQueue.append(segments[i].sequence)
+            lostQueue.insert(segments[i].sequence)
             pipe -= 1
         }
-        let outstanding = lostQueue.count
         slowStartThreshold = max(congestionWindow / 2, configuration.minimumWindow)
-        congestionWindow = configuration.minimumWindow
+        congestionWindow = slowStartThreshold
         recoveryEnd = nextSequence
         // Backed off, except for a thin stream (a few segments, e.g. heartbeats): there a loss says
         // little about congestion, and waiting longer only delays the peer's sign of life (Linux
@@ -176,6 +192,13 @@ struct ReliableDatagramConnection {
         if outstanding >= 4 {
             retransmissionTimeout = min(retransmissionTimeout * 2, configuration.maximumRTO)
         }
+    }
+
+    /// The sender's state in one line, for the log when a session is given up.
+    var senderSummary: String {
+        let head = segments.first.map { "head \($0.sequence) sent x\($0.transmissions) lost \($0.lost) sacked \($0.sacked)" } ?? "no head"
+        return "next \(nextSequence), \(segments.count) outstanding, \(head), pipe \(pipe), cwnd \(Int(congestionWindow)), "
+            + "lost queue \(lostQueue.count), peer limit \(peerLimit), rto \(retransmissionTimeout), deadline \(String(describing: retransmissionDeadline))"
     }
 
     /// Whether data has been outstanding without any cumulative progress for longer than `limit`.
@@ -269,7 +292,11 @@ struct ReliableDatagramConnection {
                 newestDelivered = (segment.sentAt, segment.sequence)
             }
         }
-        if let first = segments.first, first.sequence < next { lastProgress = now }
+        if let first = segments.first, first.sequence < next {
+            lastProgress = now
+            // Progress ends a timeout backoff.
+            retransmissionTimeout = estimatedRTO
+        }
         while let first = segments.first, first.sequence < next {
             if !first.sacked {
                 if !first.lost { pipe -= 1 }
@@ -315,7 +342,7 @@ struct ReliableDatagramConnection {
             guard !s.sacked, !s.lost else { continue }
             guard s.sentAt < newest.sentAt || (s.sentAt == newest.sentAt && s.sequence + 3 <= newest.sequence) else { continue }
             segments[i].lost = true
-            lostQueue.append(s.sequence)
+            lostQueue.insert(s.sequence)
             pipe -= 1
             if s.sequence >= recoveryEnd { lossSeen = true }
         }
@@ -336,7 +363,13 @@ struct ReliableDatagramConnection {
             smoothedRTT = sample
             rttVariance = sample / 2
         }
-        let rto = smoothedRTT! + max(rttVariance * 4, .milliseconds(1))
-        retransmissionTimeout = min(max(rto, configuration.minimumRTO), configuration.maximumRTO)
+        retransmissionTimeout = estimatedRTO
+    }
+
+    /// The timeout from the current estimate, without backoff.
+    private var estimatedRTO: Duration {
+        guard let srtt = smoothedRTT else { return configuration.initialRTO }
+        let rto = srtt + max(rttVariance * 4, .milliseconds(1))
+        return min(max(rto, configuration.minimumRTO), configuration.maximumRTO)
     }
 }

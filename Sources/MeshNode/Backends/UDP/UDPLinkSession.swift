@@ -203,6 +203,10 @@ final class UDPLinkSession {
             let now = self.loop.monotonicNow
             self.machine.timeout(now: now)
             if self.machine.isStalled(now: now, limit: Self.stallLimit) {
+                self.logger.warning(
+                    "giving up a UDP link session",
+                    metadata: ["reason": "no data acknowledged for \(Self.stallLimit)", "state": "\(self.machine.senderSummary)"]
+                )
                 self.close(reason: "no data acknowledged for \(Self.stallLimit)")
                 return
             }
