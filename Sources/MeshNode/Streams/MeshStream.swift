@@ -37,7 +37,7 @@ final class MeshStream: ByteDuplex {
 
     // Send side.
     private var unsent = Deque<ByteBuffer>()
-    private var unacked = Deque<(offset: UInt64, bytes: ByteBuffer, sentAt: NIODeadline)>()
+    private var unacked = Deque<(offset: UInt64, bytes: ByteBuffer)>()
     private var unsentBytes = 0
     private var ackedOffset: UInt64 = 0
     private var nextOffset: UInt64 = 0
@@ -65,12 +65,6 @@ final class MeshStream: ByteDuplex {
     private var lingerTimer: LoopTimer
     private var rto: TimeAmount
     private var lastProgress: NIODeadline
-    /// Round-trip estimate from data sent to its acknowledgement (RFC 6298), for the timeout.
-    private var smoothedRTT: TimeAmount?
-    private var rttVariance: TimeAmount = .zero
-    /// Bytes below this offset were (re)sent by a go-back: their acknowledgements give no RTT
-    /// sample (Karn's rule).
-    private var resentBelow: UInt64 = 0
     private var openedPromise: EventLoopPromise<MeshStream>?
     private var currentNextHop: String?
 
@@ -246,12 +240,9 @@ final class MeshStream: ByteDuplex {
         if dataAcked > ackedOffset {
             // Never count bytes as acknowledged that we have not sent in this round (after a go-back).
             let newAcked = dataAcked
-            var sample: TimeAmount?
             while let first = unacked.first, first.offset + UInt64(first.bytes.readableBytes) <= newAcked {
-                if first.offset >= resentBelow { sample = manager.loop.now - first.sentAt }
                 unacked.removeFirst()
             }
-            if let sample { updateRTT(sample) }
             if var first = unacked.first, first.offset < newAcked {
                 let cut = Int(newAcked - first.offset)
                 first.bytes.moveReaderIndex(forwardBy: cut)
@@ -285,30 +276,8 @@ final class MeshStream: ByteDuplex {
 
     private func progress() {
         lastProgress = manager.loop.now
-        rto = baseRTO
+        rto = manager.configuration.initialRetransmitTimeout
         if !nothingOutstanding { armRetransmit() }
-    }
-
-    /// The timeout after progress: the configured one, or more on a path whose round trip (links
-    /// queueing a full window on a slow or lossy link) is longer. A fixed 400 ms made streams on
-    /// such paths resend whole windows that were only queued, not lost.
-    private var baseRTO: TimeAmount {
-        let initial = manager.configuration.initialRetransmitTimeout
-        guard let srtt = smoothedRTT else { return initial }
-        return min(max(initial, srtt + rttVariance * 4), Self.maximumRTO)
-    }
-
-    private static let maximumRTO: TimeAmount = .seconds(4)
-
-    private func updateRTT(_ sample: TimeAmount) {
-        if let srtt = smoothedRTT {
-            let delta = srtt > sample ? srtt - sample : sample - srtt
-            rttVariance = .nanoseconds(rttVariance.nanoseconds * 3 / 4 + delta.nanoseconds / 4)
-            smoothedRTT = .nanoseconds(srtt.nanoseconds * 7 / 8 + sample.nanoseconds / 8)
-        } else {
-            smoothedRTT = sample
-            rttVariance = .nanoseconds(sample.nanoseconds / 2)
-        }
     }
 
     private var nothingOutstanding: Bool {
@@ -334,7 +303,7 @@ final class MeshStream: ByteDuplex {
             }
             unsentBytes -= slice.readableBytes
             sendFrame(.data(offset: nextOffset, bytes: slice))
-            unacked.append((nextOffset, slice, manager.loop.now))
+            unacked.append((nextOffset, slice))
             nextOffset += UInt64(slice.readableBytes)
             sentSomething = true
         }
@@ -378,7 +347,7 @@ final class MeshStream: ByteDuplex {
                 sendFrame(.data(offset: nextOffset, bytes: ByteBuffer()))
             }
         }
-        rto = min(rto * 2, Self.maximumRTO)
+        rto = min(rto * 2, .seconds(4))
         if !nothingOutstanding || (!unsent.isEmpty) { armRetransmit() }
     }
 
@@ -390,7 +359,6 @@ final class MeshStream: ByteDuplex {
                 unsent.prepend(item.bytes)
                 unsentBytes += item.bytes.readableBytes
             }
-            resentBelow = max(resentBelow, nextOffset)
             nextOffset = unacked.first!.offset
             unacked.removeAll()
         }
