@@ -91,3 +91,26 @@ def test_cutting_the_udp_link_moves_traffic_to_the_websocket_link(mixed):
         subprocess.run(["nft", "delete", "table", "inet", table], check=False)
     # Healed: the cheaper path through the UDP link comes back.
     wait_for_route(a, "x", via="b", timeout=15)
+
+
+def test_reload_moves_a_link_from_tcp_to_udp_to_websocket(mesh):
+    """Backends of every kind are reloadable (config-format.md §8): a peer entry swapped for
+    another kind takes effect on `reload`, with the old link closed and the new one up."""
+    a, b = mesh.node("a"), mesh.node("b")
+    b.listen()
+    udp_port = udp_listen(b)
+    ws_port = ws_listen(b)
+    a.peer(b)
+    mesh.start()
+    wait_for_route(a, "b", timeout=10)
+    for kind, port, marker in (("udp-peer", udp_port, "udp-peer"), ("ws-peer", ws_port, "ws-peer ws://")):
+        a.entries = [e for e in a.entries if not (isinstance(e, dict) and set(e) & {"tcp-peer", "udp-peer", "ws-peer"})]
+        if kind == "udp-peer":
+            udp_peer(a, port)
+        else:
+            ws_peer(a, port)
+        a.write_config()
+        assert a.command("reload") == {"Success": True}
+        wait_until(lambda: f"link up backend={marker}" in a.log_text(), 10, desc=f"a link from a {kind}")
+        wait_for_route(a, "b", timeout=10)
+        assert a.command("ping b")["Success"] is True
