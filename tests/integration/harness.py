@@ -280,6 +280,8 @@ class Node:
         # Run the daemon inside this network namespace (``ip netns exec``); the control socket is
         # a path, so it is reachable from the test all the same.
         self.netns: str | None = None
+        # Extra environment variables for the daemon (e.g. HTTP_PROXY).
+        self.env: dict[str, str] = {}
 
     # -- config --------------------------------------------------------------
 
@@ -351,6 +353,7 @@ class Node:
         prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = subprocess.Popen(
             prefix + [str(binary), "--config", str(self.config_path)],
+            env={**os.environ, **self.env},
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

@@ -1,3 +1,4 @@
+import Foundation
 import MeshConfig
 import NIOSSL
 
@@ -33,12 +34,19 @@ extension MeshDaemon {
             let header = entry.extraHeaderField.map {
                 (name: $0.name.trimmingSpaces, value: $0.value.trimmingSpaces)
             }
+            let proxy: HTTPProxySettings.Proxy?
+            do {
+                proxy = try HTTPProxySettings(environment: ProcessInfo.processInfo.environment).proxy(for: url)
+            } catch {
+                throw ConfigError(entry: "ws-peer", index: entry.index, field: "address", message: "\(error)")
+            }
             made.append(
                 WSDialer.make(
                     url: url,
                     redial: entry.redial,
                     tls: tls,
                     extraHeader: header,
+                    proxy: proxy,
                     handshake: handshake(cost: entry.cost, allowedPeers: entry.allowedPeers),
                     core: core
                 )

@@ -11,7 +11,8 @@ import NIOWebSocket
 /// WSUpgradeRequester`, with a ``HandshakeDeadline`` of ``upgradeTimeout`` for the TLS handshake
 /// and the upgrade together. After the `101`: `[NIOSSLClientHandler] -> WebSocket frame codec ->
 /// WebSocketLinkAdapter (masking) -> ByteToMessageHandler(LinkFrameDecoder) -> LinkHandler`
-/// (role dialer).
+/// (role dialer). With an HTTP proxy in the environment (``HTTPProxySettings``) the connection goes
+/// to the proxy and starts with an ``HTTPConnectTunnel``; the rest follows inside the tunnel.
 enum WSDialer {
     /// How long the TLS handshake and the HTTP upgrade may take together.
     static let upgradeTimeout: TimeAmount = .seconds(10)
@@ -27,6 +28,7 @@ enum WSDialer {
         redial: Bool,
         tls: TLSSetup?,
         extraHeader: (name: String, value: String)?,
+        proxy: HTTPProxySettings.Proxy? = nil,
         handshake: LinkHandshake,
         core: MeshCore
     ) -> ConnectionKeeper {
@@ -37,21 +39,37 @@ enum WSDialer {
         let header = extraHeader.map { Header(name: $0.name, value: $0.value) }
         // How links of this peer are named in logs, e.g. `ws-peer ws://hub:8080/mesh`.
         let description = "ws-peer \(url)"
+        if let proxy {
+            logger.info("dialling through an HTTP proxy", metadata: ["proxy": "\(proxy)"])
+        }
+        let tunnelLogger = logger
         return ConnectionKeeper(
-            host: url.host,
-            port: url.port,
+            host: proxy?.host ?? url.host,
+            port: proxy?.port ?? url.port,
             loop: core.loop,
             redialer: Redialer(loop: core.loop, redial: redial, logger: logger)
         ) { channel, established in
-            try configureConnection(
-                channel,
-                url: url,
-                tls: tls,
-                extraHeader: header,
-                handshake: handshake,
-                core: coreBound,
-                established: established,
-                description: description
+            let configure: (any Channel) throws -> Void = { channel in
+                try configureConnection(
+                    channel,
+                    url: url,
+                    tls: tls,
+                    extraHeader: header,
+                    handshake: handshake,
+                    core: coreBound,
+                    established: established,
+                    description: description
+                )
+            }
+            guard let proxy else { return try configure(channel) }
+            // Through a proxy: CONNECT first; TLS and the upgrade start inside the tunnel.
+            try channel.pipeline.syncOperations.addHandler(
+                HTTPConnectTunnel(
+                    target: "\(url.bracketedHost):\(url.port)",
+                    authorization: proxy.authorization,
+                    logger: tunnelLogger,
+                    established: configure
+                )
             )
         }
     }

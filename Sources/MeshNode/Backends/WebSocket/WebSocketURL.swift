@@ -61,7 +61,7 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `host` as written in a URL or Host header (IPv6 in brackets).
-    private var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
+    var bracketedHost: String { host.contains(":") ? "[\(host)]" : host }
 
     /// The `Host` header of the upgrade request: the port only when it is not the scheme's default.
     var hostHeader: String {
