@@ -53,11 +53,13 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // posix_openpt and friends, which Swift's Glibc module does not import (command-service).
+        .target(name: "CPseudoTerminal"),
         // The runtime: SwiftNIO + NIOSSL.
         .target(
             name: "MeshNode",
             dependencies: [
-                "MeshProtocol", "MeshRouter", "MeshConfig",
+                "MeshProtocol", "MeshRouter", "MeshConfig", "CPseudoTerminal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "WorkUnits",
             dependencies: [
-                "MeshNode",
+                "MeshNode", "MeshConfig",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -209,6 +209,24 @@ struct ConfigBuilder {
                     tls: fields.nonEmptyString("tls")
                 )
             )
+        case "command-service":
+            let command = fields.string("command") ?? ""
+            let arguments: [String]
+            do {
+                arguments = try ShellWords.split(command)
+            } catch {
+                throw fields.error("command", "\(error)")
+            }
+            guard !arguments.isEmpty else { throw fields.error("command", "must name a program") }
+            config.commandServices.append(
+                CommandServiceEntry(
+                    index: fields.index,
+                    service: fields.string("service") ?? "",
+                    command: command,
+                    arguments: arguments,
+                    tls: fields.nonEmptyString("tls")
+                )
+            )
         case "work-command":
             config.workCommands.append(
                 WorkCommandEntry(

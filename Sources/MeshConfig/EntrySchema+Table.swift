@@ -286,8 +286,7 @@ extension EntrySchema {
                 FieldSpec("service", .string, required: true, help: "Mesh service name this entry listens on"),
                 FieldSpec("command", .string, required: true, help: "Command to execute on a connection"),
                 FieldSpec("tls", .string, help: "tls-server for the mesh service"),
-            ],
-            support: .unsupported("command-service is not supported by receptord")
+            ]
         ),
         EntrySchema(
             name: "ip-router",

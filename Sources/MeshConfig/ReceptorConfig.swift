@@ -16,6 +16,8 @@ public struct ReceptorConfig: Sendable, Equatable {
     public var unixSocketServers: [UnixSocketServerEntry] = []
     /// `unix-socket-client` entries.
     public var unixSocketClients: [UnixSocketClientEntry] = []
+    /// `command-service` entries.
+    public var commandServices: [CommandServiceEntry] = []
     /// `udp-server` entries.
     public var udpServers: [UDPServerEntry] = []
     /// `udp-client` entries.

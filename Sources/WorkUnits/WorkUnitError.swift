@@ -13,7 +13,6 @@ public struct WorkUnitError: Error, Sendable, Equatable, CustomStringConvertible
             case secrets
             case signing
             case verification
-            case shellSyntax
         }
 
         private let backing: Backing
@@ -34,8 +33,6 @@ public struct WorkUnitError: Error, Sendable, Equatable, CustomStringConvertible
         public static let signing = Code(.signing)
         /// A work-signing token was rejected.
         public static let verification = Code(.verification)
-        /// A command-line parameter string is not well formed.
-        public static let shellSyntax = Code(.shellSyntax)
 
         /// The code's name, for logs.
         public var description: String { backing.rawValue }

@@ -303,6 +303,21 @@ import Testing
         #expect(config.node.routeLifetime == .seconds(60))
     }
 
+    @Test(arguments: [
+        ("command: \"sh 'open\"", "EOF found when expecting closing quote"),
+        ("command: \"  \"", "must name a program"),
+    ])
+    func badCommandServiceCommand(_ field: String, _ message: String) throws {
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: "- node: {id: n1}\n- local-only\n- command-service: {service: sh, \(field)}\n")
+        }
+        do {
+            _ = try ConfigLoader.parse(yaml: "- node: {id: n1}\n- local-only\n- command-service: {service: sh, \(field)}\n")
+        } catch {
+            #expect("\(error)".contains("command-service (item 3)") && "\(error)".contains("\"command\"") && "\(error)".contains(message), "\(error)")
+        }
+    }
+
     @Test func unsupportedEntriesAreRecorded() throws {
         let config = try ConfigLoader.parse(
             yaml: """
@@ -313,13 +328,14 @@ import Testing
                 - unix-socket-client: {service: usock, filename: /tmp/s2}
                 - udp-server: {port: 5000, remotenode: n2, remoteservice: u}
                 - udp-client: {service: udpc, address: 'localhost:53'}
-                - command-service: {service: shell, command: bash}
+                - command-service: {service: shell, command: "bash -i 'a b'"}
                 - ip-router: {networkname: net, localnet: 10.0.0.0/30}
                 """
         )
-        #expect(config.unsupported.map(\.name) == ["work-python", "command-service", "ip-router"])
-        #expect(config.unsupported.map(\.index) == [3, 8, 9])
-        // The unix-socket and UDP proxies are applied now: typed entries, not "unsupported".
+        #expect(config.unsupported.map(\.name) == ["work-python", "ip-router"])
+        #expect(config.unsupported.map(\.index) == [3, 9])
+        // The unix-socket and UDP proxies and the command service are applied now: typed entries.
+        #expect(config.commandServices == [CommandServiceEntry(index: 8, service: "shell", command: "bash -i 'a b'", arguments: ["bash", "-i", "a b"])])
         #expect(config.unixSocketServers == [UnixSocketServerEntry(index: 4, filename: "/tmp/s", remoteNode: "n2", remoteService: "svc")])
         #expect(config.unixSocketClients == [UnixSocketClientEntry(index: 5, service: "usock", filename: "/tmp/s2")])
         #expect(config.udpServers == [UDPServerEntry(index: 6, port: 5000, remoteNode: "n2", remoteService: "u")])

@@ -107,9 +107,9 @@ def test_pinned_server_certificate(mesh, certs):
 def test_entries_of_later_work_are_reported_not_refused(mesh):
     a = mesh.node("a")
     a.add("local-only")
-    a.add({"command-service": {"service": "cs", "command": "true"}})
+    a.add({"ip-router": {"networkname": "net", "localnet": "10.0.0.0/30"}})
     mesh.start()
     log = a.log_text()
-    for name in ("command-service",):
+    for name in ("ip-router",):
         assert f"{name} (item" in log and "not supported yet" in log, log
     assert a.status()["NodeID"] == "a"

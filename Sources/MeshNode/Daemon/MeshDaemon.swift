@@ -24,6 +24,7 @@ public final class MeshDaemon {
     private var metricsServer: MetricsServer?
     private var metrics: MeshMetrics?
     private var unixClients: [UnixSocketClientProxy] = []
+    private var commandServices: [CommandServiceProxy] = []
     private var udpServers: [UDPServerProxy] = []
     private var udpClients: [UDPClientProxy] = []
     private var controlContext: ControlContext!
@@ -153,6 +154,11 @@ public final class MeshDaemon {
                 let p = UnixSocketClientProxy(entry: entry, core: core, meshTLS: entry.tls.flatMap { tls.servers[$0] }, logger: logger)
                 try p.start()
                 unixClients.append(p)
+            }
+            for entry in config.commandServices {
+                let p = CommandServiceProxy(entry: entry, core: core, meshTLS: entry.tls.flatMap { tls.servers[$0] }, logger: logger)
+                try p.start()
+                commandServices.append(p)
             }
             for entry in config.tcpClients {
                 let p = TCPClientProxy(
@@ -306,6 +312,7 @@ public final class MeshDaemon {
         for p in unixServers { p.stop() }
         metricsServer?.stop()
         for p in unixClients { p.stop() }
+        for p in commandServices { p.stop() }
         for p in udpServers { p.stop() }
         for p in udpClients { p.stop() }
         core.streams.resetAll(reason: "node shutting down")

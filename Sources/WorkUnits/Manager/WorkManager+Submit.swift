@@ -1,4 +1,5 @@
 import Foundation
+import MeshConfig
 import MeshNode
 import MeshProtocol
 import NIOCore

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import WorkUnits
+@testable import MeshConfig
 
 @Suite struct ShellWordsTests {
     static let cases: [(String, [String])] = [
@@ -43,22 +43,21 @@ import Testing
 
     @Test(arguments: ["'open", "\"open", "a 'b c", "\"a\\\"", "x \"y' z"])
     func unterminatedQuotesAreErrors(_ input: String) {
-        expectError("EOF found when expecting closing quote") { _ = try ShellWords.split(input) }
+        #expect(throws: ShellWords.SyntaxError(description: "EOF found when expecting closing quote")) {
+            try ShellWords.split(input)
+        }
     }
 
     @Test(arguments: ["trailing\\", "\\", "\"in quotes\\"])
     func trailingBackslashIsAnError(_ input: String) {
-        expectError("EOF found after escape character") { _ = try ShellWords.split(input) }
+        #expect(throws: ShellWords.SyntaxError(description: "EOF found after escape character")) {
+            try ShellWords.split(input)
+        }
     }
 
-    @Test func errorsCarryTheShellSyntaxCode() {
-        #expect(throws: WorkUnitError.self) { try ShellWords.split("'") }
-        do {
-            _ = try ShellWords.split("'")
-        } catch let error as WorkUnitError {
-            #expect(error.code == .shellSyntax)
-        } catch {
-            Issue.record("unexpected \(error)")
+    @Test func errorsAreSyntaxErrors() {
+        #expect(throws: ShellWords.SyntaxError(description: "EOF found when expecting closing quote")) {
+            try ShellWords.split("'")
         }
     }
 }

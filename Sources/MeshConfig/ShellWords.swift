@@ -12,6 +12,11 @@
 ///   character (`a#b` is one word).
 /// - No other shell syntax exists: `$X`, `;`, `|`, `*` and the like are ordinary characters.
 public enum ShellWords {
+    /// An unterminated quote or a trailing backslash; the description is Go shlex's message.
+    public struct SyntaxError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
     private enum State {
         case start
         case inWord
@@ -25,9 +30,9 @@ public enum ShellWords {
     /// Splits `s` into words.
     /// - Parameter s: A parameter string, e.g. `-c "read X; echo $X"`.
     /// - Returns: The words, e.g. `["-c", "read X; echo $X"]`.
-    /// - Throws: ``WorkUnitError`` with code ``WorkUnitError/Code/shellSyntax`` for an unterminated quote
-    ///   (`EOF found when expecting closing quote`) or a trailing backslash (`EOF found after escape character`).
-    public static func split(_ s: String) throws -> [String] {
+    /// - Throws: ``SyntaxError`` for an unterminated quote (`EOF found when expecting closing quote`)
+    ///   or a trailing backslash (`EOF found after escape character`).
+    public static func split(_ s: String) throws(SyntaxError) -> [String] {
         var words: [String] = []
         var word = String.UnicodeScalarView()
         var state = State.start
@@ -86,9 +91,9 @@ public enum ShellWords {
         case .inWord:
             words.append(String(word))
         case .escaping, .escapingQuoted:
-            throw WorkUnitError(.shellSyntax, "EOF found after escape character")
+            throw SyntaxError(description: "EOF found after escape character")
         case .doubleQuoted, .singleQuoted:
-            throw WorkUnitError(.shellSyntax, "EOF found when expecting closing quote")
+            throw SyntaxError(description: "EOF found when expecting closing quote")
         }
         return words
     }
