@@ -86,6 +86,23 @@ struct MeshStreamTests {
         #expect(net["B"].count == 0)
     }
 
+    @Test("on a path slower than the first timeout, a stream learns the round trip and stops resending")
+    func slowPathLearnsRoundTrip() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, cc, _, sc) = try Self.openPair(net)
+        net.latency = .milliseconds(600)  // 1.2 s round trip, three times the first timeout
+        let data = Self.pattern(40_000_000, seed: 7)
+        Self.send(data, on: client, collector: cc, net: net)
+        net.advance(by: .seconds(30), step: .milliseconds(20))
+        #expect(sc.bytes.count == data.count)
+        #expect(sc.bytes == data)
+        // Before the first round trip is measured the first window goes out again (the first
+        // timeouts, 0.4 and 0.8 s, are shorter than it); once acknowledgements echo the send
+        // times nothing more is resent. A fixed timeout resent every window: 3x the data.
+        let sent = net.bytesSent["A"] ?? 0
+        #expect(Double(sent) < Double(data.count) * 1.8, "sent \(sent) for \(data.count)")
+    }
+
     @Test("a receiver that stops reading holds the sender to one window")
     func flowControl() throws {
         var config = StreamConfiguration()

@@ -14,7 +14,11 @@ final class StreamTestNetwork {
     let loop = EmbeddedEventLoop()
     private(set) var managers: [String: StreamManager] = [:]
     private var transports: [String: Transport] = [:]
-    private var queue = Deque<MeshMessage>()
+    private var queue = Deque<(message: MeshMessage, due: NIODeadline)>()
+    /// One-way delay of every message (virtual time; `advance` delivers what has come due).
+    var latency: TimeAmount = .zero
+    /// Stream frame bytes each node has sent (data and resends included).
+    private(set) var bytesSent: [String: Int] = [:]
     /// When false, `nextHop` reports no route for any remote node.
     var routesUp = true
     /// Decides whether a message is lost in transit.
@@ -44,7 +48,8 @@ final class StreamTestNetwork {
         }
 
         func originate(_ message: MeshMessage) {
-            network.queue.append(message)
+            network.bytesSent[localNode, default: 0] += message.payload.readableBytes
+            network.queue.append((message, network.loop.now + network.latency))
         }
 
         func makeEphemeralServiceName() -> String {
@@ -79,12 +84,12 @@ final class StreamTestNetwork {
         var steps = 0
         while steps < maxSteps {
             loop.run()
-            guard !queue.isEmpty else { return }
+            guard let head = queue.first, head.due <= loop.now else { return }
             if reorder && queue.count > 1 {
                 let i = Int(rng.next() % UInt64(queue.count))
                 queue.swapAt(queue.startIndex, queue.startIndex + i)
             }
-            let message = queue.removeFirst()
+            let message = queue.removeFirst().message
             steps += 1
             if drop(message) { continue }
             deliver(message)

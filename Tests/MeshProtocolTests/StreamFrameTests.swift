@@ -20,12 +20,12 @@ struct StreamFrameTests {
                 == be(UInt32(7)) + [0x02] + be(UInt64(6))
         )
         #expect(
-            streamBytes(StreamFrame(streamID: 7, fromOpener: true, body: .data(offset: 9, bytes: ByteBuffer(string: "hi"))))
-                == be(UInt32(7)) + [0x83] + be(UInt64(9)) + [0x68, 0x69]
+            streamBytes(StreamFrame(streamID: 7, fromOpener: true, body: .data(offset: 9, sentAt: 5, bytes: ByteBuffer(string: "hi"))))
+                == be(UInt32(7)) + [0x83] + be(UInt64(9)) + be(UInt64(5)) + [0x68, 0x69]
         )
         #expect(
-            streamBytes(StreamFrame(streamID: 7, fromOpener: false, body: .ack(received: 1, windowLimit: 2)))
-                == be(UInt32(7)) + [0x04] + be(UInt64(1)) + be(UInt64(2))
+            streamBytes(StreamFrame(streamID: 7, fromOpener: false, body: .ack(received: 1, windowLimit: 2, echo: 3)))
+                == be(UInt32(7)) + [0x04] + be(UInt64(1)) + be(UInt64(2)) + be(UInt64(3))
         )
         #expect(streamBytes(StreamFrame(streamID: 7, fromOpener: true, body: .fin(offset: 3))) == be(UInt32(7)) + [0x85] + be(UInt64(3)))
         #expect(
@@ -36,13 +36,14 @@ struct StreamFrameTests {
 
     @Test("data bytes are the rest of the input")
     func dataIsRest() throws {
-        let frame = try decodeStream(be(UInt32(1)) + [0x03] + be(UInt64(100)) + [9, 8, 7])
+        let frame = try decodeStream(be(UInt32(1)) + [0x03] + be(UInt64(100)) + be(UInt64(42)) + [9, 8, 7])
         #expect(frame.fromOpener == false)
-        guard case .data(let offset, let bytes) = frame.body else {
+        guard case .data(let offset, let sentAt, let bytes) = frame.body else {
             Issue.record("not data: \(frame)")
             return
         }
         #expect(offset == 100)
+        #expect(sentAt == 42)
         #expect(bytes.bytes == [9, 8, 7])
     }
 

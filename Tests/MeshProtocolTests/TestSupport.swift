@@ -126,9 +126,9 @@ enum Samples {
         let bodies: [StreamFrame.Body] = [
             .open(window: 8 << 20),
             .openAck(window: 0),
-            .data(offset: 0, bytes: ByteBuffer(string: "hello, mesh")),
-            .data(offset: .max, bytes: ByteBuffer()),
-            .ack(received: 12, windowLimit: 12 + (8 << 20)),
+            .data(offset: 0, sentAt: 1_234_567, bytes: ByteBuffer(string: "hello, mesh")),
+            .data(offset: .max, sentAt: .max, bytes: ByteBuffer()),
+            .ack(received: 12, windowLimit: 12 + (8 << 20), echo: 1_234_567),
             .fin(offset: 1234),
             .reset(reason: "service unknown"),
             .reset(reason: ""),

@@ -14,7 +14,8 @@ struct StreamKey: Hashable, Sendable {
 /// Reliability is end to end: bytes carry stream offsets, the receiver acknowledges cumulatively and
 /// drops duplicates or out-of-order frames, and the sender keeps every unacknowledged byte. When the
 /// route to the peer changes (a hop died) or no acknowledgement arrives within the retransmission
-/// timeout, the sender goes back to the last acknowledged offset and resends (go-back-N; links are
+/// timeout (at least 400 ms, more on a path whose round trip, measured from send times echoed in acks,
+/// is longer), the sender goes back to the last acknowledged offset and resends (go-back-N; links are
 /// in order, so loss only happens when a hop disappears). Flow control is a credit window: the
 /// receiver grants `consumed + window`, so a stream never has more than one window of bytes in
 /// flight and no hop can be made to buffer more than that for it.
@@ -65,6 +66,11 @@ final class MeshStream: ByteDuplex {
     private var lingerTimer: LoopTimer
     private var rto: TimeAmount
     private var lastProgress: NIODeadline
+    /// Round-trip estimate from echoed send times (RFC 6298), for the retransmission timeout.
+    private var smoothedRTT: TimeAmount?
+    private var rttVariance: TimeAmount = .zero
+    /// The `sentAt` of the data frame that last moved `receivedOffset`, echoed in our acks.
+    private var echoTime: UInt64 = 0
     private var openedPromise: EventLoopPromise<MeshStream>?
     private var currentNextHop: String?
 
@@ -177,10 +183,10 @@ final class MeshStream: ByteDuplex {
             openedPromise?.assumeIsolated().succeed(self)
             openedPromise = nil
             transmit()
-        case .data(let offset, let bytes):
-            receivedData(offset: offset, bytes: bytes)
-        case .ack(let received, let limit):
-            receivedAck(received: received, windowLimit: limit)
+        case .data(let offset, let sentAt, let bytes):
+            receivedData(offset: offset, sentAt: sentAt, bytes: bytes)
+        case .ack(let received, let limit, let echo):
+            receivedAck(received: received, windowLimit: limit, echo: echo)
         case .fin(let offset):
             if remoteFinOffset == nil { remoteFinOffset = offset }
             if !remoteFinReceived && receivedOffset == offset {
@@ -200,7 +206,7 @@ final class MeshStream: ByteDuplex {
         }
     }
 
-    private func receivedData(offset: UInt64, bytes: ByteBuffer) {
+    private func receivedData(offset: UInt64, sentAt: UInt64, bytes: ByteBuffer) {
         guard phase != .closed else { return }
         if phase == .opening && key.weAreOpener {
             // Data can only follow our open being accepted; treat it as the acceptance.
@@ -221,6 +227,7 @@ final class MeshStream: ByteDuplex {
         }
         let slice = bytes.getSlice(at: bytes.readerIndex + skip, length: Int(usable))!
         receivedOffset += usable
+        echoTime = sentAt
         if let fin = remoteFinOffset, fin == receivedOffset { remoteFinReceived = true }
         if reading && pendingDelivery.isEmpty, let d = duplexDelegate {
             consumedOffset += usable
@@ -232,12 +239,15 @@ final class MeshStream: ByteDuplex {
         deliver()
     }
 
-    private func receivedAck(received: UInt64, windowLimit: UInt64) {
+    private func receivedAck(received: UInt64, windowLimit: UInt64, echo: UInt64) {
         guard phase != .closed else { return }
         if phase == .opening && key.weAreOpener { handle(.openAck(window: windowLimit)) }
         peerWindowLimit = max(peerWindowLimit, windowLimit)
         let dataAcked = min(received, writtenEnd)
         if dataAcked > ackedOffset {
+            // Only acknowledgements of new data measure the round trip (as TCP's timestamps).
+            let now = Self.clock(manager.loop.now)
+            if echo != 0, echo <= now { updateRTT(.microseconds(Int64(now - echo))) }
             // Never count bytes as acknowledged that we have not sent in this round (after a go-back).
             let newAcked = dataAcked
             while let first = unacked.first, first.offset + UInt64(first.bytes.readableBytes) <= newAcked {
@@ -276,8 +286,35 @@ final class MeshStream: ByteDuplex {
 
     private func progress() {
         lastProgress = manager.loop.now
-        rto = manager.configuration.initialRetransmitTimeout
+        rto = baseRTO
         if !nothingOutstanding { armRetransmit() }
+    }
+
+    /// The timeout after progress: the configured one, or more on a path whose round trip is
+    /// longer (a slow link queueing a whole window, a long-haul path). A fixed timeout made such
+    /// streams resend every window that was only queued, not lost.
+    private var baseRTO: TimeAmount {
+        let initial = manager.configuration.initialRetransmitTimeout
+        guard let srtt = smoothedRTT else { return initial }
+        return min(max(initial, srtt + rttVariance * 4), Self.maximumRTO)
+    }
+
+    private static let maximumRTO: TimeAmount = .seconds(4)
+
+    /// Our clock as sent in data frames: microseconds of the loop's uptime, never 0.
+    private static func clock(_ now: NIODeadline) -> UInt64 {
+        max(1, now.uptimeNanoseconds / 1000)
+    }
+
+    private func updateRTT(_ sample: TimeAmount) {
+        if let srtt = smoothedRTT {
+            let delta = srtt > sample ? srtt - sample : sample - srtt
+            rttVariance = .nanoseconds(rttVariance.nanoseconds * 3 / 4 + delta.nanoseconds / 4)
+            smoothedRTT = .nanoseconds(srtt.nanoseconds * 7 / 8 + sample.nanoseconds / 8)
+        } else {
+            smoothedRTT = sample
+            rttVariance = .nanoseconds(sample.nanoseconds / 2)
+        }
     }
 
     private var nothingOutstanding: Bool {
@@ -302,7 +339,7 @@ final class MeshStream: ByteDuplex {
                 unsent[unsent.startIndex] = buffer
             }
             unsentBytes -= slice.readableBytes
-            sendFrame(.data(offset: nextOffset, bytes: slice))
+            sendFrame(.data(offset: nextOffset, sentAt: Self.clock(manager.loop.now), bytes: slice))
             unacked.append((nextOffset, slice))
             nextOffset += UInt64(slice.readableBytes)
             sentSomething = true
@@ -344,10 +381,10 @@ final class MeshStream: ByteDuplex {
             goBack()
             if unacked.isEmpty && !unsent.isEmpty && nextOffset >= peerWindowLimit {
                 // Window probe: an empty data frame makes the receiver repeat its acknowledgement.
-                sendFrame(.data(offset: nextOffset, bytes: ByteBuffer()))
+                sendFrame(.data(offset: nextOffset, sentAt: Self.clock(manager.loop.now), bytes: ByteBuffer()))
             }
         }
-        rto = min(rto * 2, .seconds(4))
+        rto = min(rto * 2, Self.maximumRTO)
         if !nothingOutstanding || (!unsent.isEmpty) { armRetransmit() }
     }
 
@@ -427,7 +464,7 @@ final class MeshStream: ByteDuplex {
         let limit = consumedOffset + window
         lastAdvertisedLimit = limit
         let received = receivedOffset + (remoteFinReceived ? 1 : 0)
-        sendFrame(.ack(received: received, windowLimit: limit))
+        sendFrame(.ack(received: received, windowLimit: limit, echo: echoTime))
     }
 
     // MARK: completion

@@ -162,7 +162,7 @@ final class StreamManager {
 
     func send(_ frame: StreamFrame, for stream: MeshStream) {
         var capacity = 32
-        if case .data(_, let bytes) = frame.body { capacity += bytes.readableBytes }
+        if case .data(_, _, let bytes) = frame.body { capacity += bytes.readableBytes }
         var buffer = ByteBufferAllocator().buffer(capacity: capacity)
         frame.encode(into: &buffer)
         core.originate(

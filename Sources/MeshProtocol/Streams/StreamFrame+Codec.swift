@@ -17,12 +17,14 @@ extension StreamFrame {
         switch body {
         case .open(let w), .openAck(let w):
             buffer.writeInteger(w)
-        case .data(let offset, var bytes):
+        case .data(let offset, let sentAt, var bytes):
             buffer.writeInteger(offset)
+            buffer.writeInteger(sentAt)
             buffer.writeBuffer(&bytes)
-        case .ack(let received, let limit):
+        case .ack(let received, let limit, let echo):
             buffer.writeInteger(received)
             buffer.writeInteger(limit)
+            buffer.writeInteger(echo)
         case .fin(let offset):
             buffer.writeInteger(offset)
         case .reset(let reason):
@@ -43,10 +45,12 @@ extension StreamFrame {
         case .openAck: body = .openAck(window: try buffer.readOrThrow("window"))
         case .data:
             let offset: UInt64 = try buffer.readOrThrow("offset")
-            body = .data(offset: offset, bytes: buffer.readSlice(length: buffer.readableBytes)!)
+            let sentAt: UInt64 = try buffer.readOrThrow("send time")
+            body = .data(offset: offset, sentAt: sentAt, bytes: buffer.readSlice(length: buffer.readableBytes)!)
         case .ack:
             let r: UInt64 = try buffer.readOrThrow("received")
-            body = .ack(received: r, windowLimit: try buffer.readOrThrow("window limit"))
+            let limit: UInt64 = try buffer.readOrThrow("window limit")
+            body = .ack(received: r, windowLimit: limit, echo: try buffer.readOrThrow("echoed send time"))
         case .fin: body = .fin(offset: try buffer.readOrThrow("offset"))
         case .reset: body = .reset(reason: try buffer.readMediumStringOrThrow("reason"))
         }

@@ -19,11 +19,14 @@ public struct StreamFrame: Sendable, Equatable {
         case open(window: UInt64)
         /// Acceptor -> opener: opened; the acceptor can receive up to `window` bytes.
         case openAck(window: UInt64)
-        /// Bytes starting at stream offset `offset`.
-        case data(offset: UInt64, bytes: ByteBuffer)
+        /// Bytes starting at stream offset `offset`; `sentAt` is the sender's clock (microseconds,
+        /// opaque to the receiver), echoed in acknowledgements to measure the round trip.
+        case data(offset: UInt64, sentAt: UInt64, bytes: ByteBuffer)
         /// Cumulative acknowledgement: every byte below `received` arrived (FIN counts as one byte
-        /// at the end); the sender may send up to offset `windowLimit`.
-        case ack(received: UInt64, windowLimit: UInt64)
+        /// at the end); the sender may send up to offset `windowLimit`. `echo` is the `sentAt` of
+        /// the data frame that last moved `received` (0 before any): the sender's round-trip
+        /// sample, valid even for resent bytes (each send carries its own time).
+        case ack(received: UInt64, windowLimit: UInt64, echo: UInt64)
         /// The sender will send no bytes at or after `offset` (half-close).
         case fin(offset: UInt64)
         /// The stream is aborted.
