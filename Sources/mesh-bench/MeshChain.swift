@@ -68,7 +68,10 @@ final class MeshChain {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: receptord)
             p.arguments = ["--config", path]
-            p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            // Warnings and errors go to <directory>/<node>.log, kept when a run fails.
+            let logPath = "\(directory)/\(node).log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: logPath)
             try p.run()
             processes.append(p)
         }

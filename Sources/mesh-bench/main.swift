@@ -98,7 +98,13 @@ func streamThroughput(
         accepted.close()
         source.close()
         let (received, finished) = result.get()
-        guard received == bytes else { throw BenchError("sink got \(received) of \(bytes) bytes") }
+        guard received == bytes else {
+            for node in chain.nodes {
+                let log = (try? String(contentsOfFile: "\(dir)/\(node).log", encoding: .utf8)) ?? ""
+                print("--- \(node) log:\n\(log.split(separator: "\n").suffix(20).joined(separator: "\n"))")
+            }
+            throw BenchError("\(echo ? "source got back" : "sink got") \(received) of \(bytes) bytes")
+        }
         results.append(Double(bytes) / finished.timeIntervalSince(start) / 1_000_000)
     }
     sink.close()

@@ -49,7 +49,19 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         pendingInputClosed = true
-        deliverPending()
+        // The connection is gone (NIO closes it fully once both directions are shut): what it
+        // delivered while reading was paused must still reach the other side before the close,
+        // backpressure or not (at most one read loop's worth). Dropping it cut the tail off a
+        // stream whose local peer half-closed while the mesh side was slow.
+        if let d = duplexDelegate {
+            while !pendingInbound.isEmpty {
+                d.duplexReceived(pendingInbound.removeFirst())
+            }
+            if !inputClosedDelivered {
+                inputClosedDelivered = true
+                d.duplexInputClosed()
+            }
+        }
         if !closed {
             closed = true
             duplexDelegate?.duplexClosed(error: nil)
