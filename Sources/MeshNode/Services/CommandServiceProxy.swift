@@ -29,31 +29,23 @@ final class CommandServiceProxy {
     }
 
     func start() throws {
-        if core.serviceInUse(entry.service) {
-            throw ConfigError(entry: "command-service", index: entry.index, field: "service", message: "service \(entry.service) is already in use")
-        }
         let loop = core.loop
         let arguments = entry.arguments
-        let meshTLS = self.meshTLS
         let logger = self.logger
-        let coreBound = NIOLoopBound(core, eventLoop: loop)
-        core.streams.listen(service: entry.service) { stream in
-            MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
-                Self.run(arguments, for: remote, loop: loop, logger: logger)
-            }
+        try core.offerStreamService(
+            entry.service,
+            tls: meshTLS,
+            tags: ["type": "Command Service"],
+            entry: "command-service",
+            index: entry.index,
+            logger: logger
+        ) { remote in
+            Self.run(arguments, for: remote, loop: loop, logger: logger)
         }
-        core.advertise(
-            ServiceAdvertisement(
-                name: entry.service,
-                connType: meshTLS == nil ? .stream : .streamTLS,
-                tags: ["type": "Command Service"]
-            )
-        )
     }
 
     func stop() {
-        core.streams.stopListening(service: entry.service)
-        core.withdraw(service: entry.service)
+        core.withdrawStreamService(entry.service)
     }
 
     private static func run(_ arguments: [String], for remote: any ByteDuplex, loop: any EventLoop, logger: Logger) {

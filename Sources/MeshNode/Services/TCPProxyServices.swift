@@ -96,37 +96,29 @@ final class TCPClientProxy {
         guard let address = HostPort(entry.address) else {
             throw ConfigError(entry: "tcp-client", index: nil, field: "address", message: "invalid address \(entry.address)")
         }
-        if core.serviceInUse(entry.service) {
-            throw ConfigError(entry: "tcp-client", index: nil, field: "service", message: "service \(entry.service) is already in use")
-        }
         let loop = core.loop
         let logger = self.logger
-        let meshTLS = self.meshTLS
         let localTLS = self.localTLS
-        let coreBound = NIOLoopBound(core, eventLoop: loop)
-        core.streams.listen(service: entry.service) { stream in
-            MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
-                LocalBridge.connect(
-                    remote,
-                    loop: loop,
-                    tls: localTLS,
-                    serverHostname: LinkPipeline.sniHost(address.host),
-                    target: "\(address)",
-                    logger: logger
-                ) { $0.channelOption(.socketOption(.tcp_nodelay), value: 1).connect(host: address.host, port: address.port) }
-            }
+        try core.offerStreamService(
+            entry.service,
+            tls: meshTLS,
+            tags: ["type": "TCP Proxy", "address": entry.address],
+            entry: "tcp-client",
+            index: nil,
+            logger: logger
+        ) { remote in
+            LocalBridge.connect(
+                remote,
+                loop: loop,
+                tls: localTLS,
+                serverHostname: LinkPipeline.sniHost(address.host),
+                target: "\(address)",
+                logger: logger
+            ) { $0.channelOption(.socketOption(.tcp_nodelay), value: 1).connect(host: address.host, port: address.port) }
         }
-        core.advertise(
-            ServiceAdvertisement(
-                name: entry.service,
-                connType: meshTLS == nil ? .stream : .streamTLS,
-                tags: ["type": "TCP Proxy", "address": entry.address]
-            )
-        )
     }
 
     func stop() {
-        core.streams.stopListening(service: entry.service)
-        core.withdraw(service: entry.service)
+        core.withdrawStreamService(entry.service)
     }
 }

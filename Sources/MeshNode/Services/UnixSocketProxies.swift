@@ -96,30 +96,22 @@ final class UnixSocketClientProxy {
         guard FileManager.default.fileExists(atPath: entry.filename) else {
             throw ConfigError(entry: "unix-socket-client", index: entry.index, field: "filename", message: "socket \(entry.filename) does not exist")
         }
-        if core.serviceInUse(entry.service) {
-            throw ConfigError(entry: "unix-socket-client", index: entry.index, field: "service", message: "service \(entry.service) is already in use")
-        }
         let loop = core.loop
         let path = entry.filename
-        let meshTLS = self.meshTLS
         let logger = self.logger
-        let coreBound = NIOLoopBound(core, eventLoop: loop)
-        core.streams.listen(service: entry.service) { stream in
-            MeshDialer.accept(stream, tls: meshTLS, core: coreBound.value, logger: logger) { remote in
-                LocalBridge.connect(remote, loop: loop, target: path, logger: logger) { $0.connect(unixDomainSocketPath: path) }
-            }
+        try core.offerStreamService(
+            entry.service,
+            tls: meshTLS,
+            tags: ["type": "Unix Proxy", "filename": entry.filename],
+            entry: "unix-socket-client",
+            index: entry.index,
+            logger: logger
+        ) { remote in
+            LocalBridge.connect(remote, loop: loop, target: path, logger: logger) { $0.connect(unixDomainSocketPath: path) }
         }
-        core.advertise(
-            ServiceAdvertisement(
-                name: entry.service,
-                connType: meshTLS == nil ? .stream : .streamTLS,
-                tags: ["type": "Unix Proxy", "filename": entry.filename]
-            )
-        )
     }
 
     func stop() {
-        core.streams.stopListening(service: entry.service)
-        core.withdraw(service: entry.service)
+        core.withdrawStreamService(entry.service)
     }
 }

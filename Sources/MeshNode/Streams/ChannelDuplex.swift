@@ -53,15 +53,7 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
         // delivered while reading was paused must still reach the other side before the close,
         // backpressure or not (at most one read loop's worth). Dropping it cut the tail off a
         // stream whose local peer half-closed while the mesh side was slow.
-        if let d = duplexDelegate {
-            while !pendingInbound.isEmpty {
-                d.duplexReceived(pendingInbound.removeFirst())
-            }
-            if !inputClosedDelivered {
-                inputClosedDelivered = true
-                d.duplexInputClosed()
-            }
-        }
+        deliverPending(evenIfPaused: true)
         if !closed {
             closed = true
             duplexDelegate?.duplexClosed(error: nil)
@@ -138,12 +130,12 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
         }
     }
 
-    private func deliverPending() {
+    private func deliverPending(evenIfPaused: Bool = false) {
         guard let d = duplexDelegate else { return }
-        while reading, !pendingInbound.isEmpty {
+        while reading || evenIfPaused, !pendingInbound.isEmpty {
             d.duplexReceived(pendingInbound.removeFirst())
         }
-        if reading, pendingInbound.isEmpty, pendingInputClosed, !inputClosedDelivered {
+        if reading || evenIfPaused, pendingInbound.isEmpty, pendingInputClosed, !inputClosedDelivered {
             inputClosedDelivered = true
             d.duplexInputClosed()
         }

@@ -67,8 +67,7 @@ final class MeshStream: ByteDuplex {
     private var rto: TimeAmount
     private var lastProgress: NIODeadline
     /// Round-trip estimate from echoed send times (RFC 6298), for the retransmission timeout.
-    private var smoothedRTT: TimeAmount?
-    private var rttVariance: TimeAmount = .zero
+    private var roundTrip = RoundTripEstimator()
     /// The `sentAt` of the data frame that last moved `receivedOffset`, echoed in our acks.
     private var echoTime: UInt64 = 0
     private var openedPromise: EventLoopPromise<MeshStream>?
@@ -247,7 +246,7 @@ final class MeshStream: ByteDuplex {
         if dataAcked > ackedOffset {
             // Only acknowledgements of new data measure the round trip (as TCP's timestamps).
             let now = Self.clock(manager.loop.now)
-            if echo != 0, echo <= now { updateRTT(.microseconds(Int64(now - echo))) }
+            if echo != 0, echo <= now { roundTrip.add(.microseconds(Int64(now - echo))) }
             // Never count bytes as acknowledged that we have not sent in this round (after a go-back).
             let newAcked = dataAcked
             while let first = unacked.first, first.offset + UInt64(first.bytes.readableBytes) <= newAcked {
@@ -295,8 +294,9 @@ final class MeshStream: ByteDuplex {
     /// streams resend every window that was only queued, not lost.
     private var baseRTO: TimeAmount {
         let initial = manager.configuration.initialRetransmitTimeout
-        guard let srtt = smoothedRTT else { return initial }
-        return min(max(initial, srtt + rttVariance * 4), Self.maximumRTO)
+        let floor = Duration.nanoseconds(initial.nanoseconds)
+        let ceiling = Duration.nanoseconds(Self.maximumRTO.nanoseconds)
+        return roundTrip.timeout(initial: floor, floor: floor, ceiling: ceiling).timeAmount
     }
 
     private static let maximumRTO: TimeAmount = .seconds(4)
@@ -304,17 +304,6 @@ final class MeshStream: ByteDuplex {
     /// Our clock as sent in data frames: microseconds of the loop's uptime, never 0.
     private static func clock(_ now: NIODeadline) -> UInt64 {
         max(1, now.uptimeNanoseconds / 1000)
-    }
-
-    private func updateRTT(_ sample: TimeAmount) {
-        if let srtt = smoothedRTT {
-            let delta = srtt > sample ? srtt - sample : sample - srtt
-            rttVariance = .nanoseconds(rttVariance.nanoseconds * 3 / 4 + delta.nanoseconds / 4)
-            smoothedRTT = .nanoseconds(srtt.nanoseconds * 7 / 8 + sample.nanoseconds / 8)
-        } else {
-            smoothedRTT = sample
-            rttVariance = .nanoseconds(sample.nanoseconds / 2)
-        }
     }
 
     private var nothingOutstanding: Bool {

@@ -84,8 +84,7 @@ struct ReliableDatagramConnection {
     private(set) var congestionWindow: Double
     private var slowStartThreshold: Double
     private var recoveryEnd: UInt64 = 0
-    private var smoothedRTT: Duration?
-    private var rttVariance: Duration = .zero
+    private var roundTrip = RoundTripEstimator()
     private(set) var retransmissionTimeout: Duration
     private var retransmissionDeadline: Duration?
     /// The most recently sent segment known to have arrived (RACK-style loss detection).
@@ -317,7 +316,7 @@ struct ReliableDatagramConnection {
         if newlyDelivered > 0 {
             growWindow(by: newlyDelivered)
             detectLosses()
-            retransmissionDeadline = segments.contains(where: { !$0.sacked }) ? now + retransmissionTimeout : nil
+            retransmissionDeadline = segments.isEmpty ? nil : now + retransmissionTimeout
         }
     }
 
@@ -353,23 +352,13 @@ struct ReliableDatagramConnection {
         }
     }
 
-    /// RFC 6298's estimator.
     private mutating func updateRTT(_ sample: Duration) {
-        if let srtt = smoothedRTT {
-            let delta = srtt > sample ? srtt - sample : sample - srtt
-            rttVariance = rttVariance * 3 / 4 + delta / 4
-            smoothedRTT = srtt * 7 / 8 + sample / 8
-        } else {
-            smoothedRTT = sample
-            rttVariance = sample / 2
-        }
+        roundTrip.add(sample)
         retransmissionTimeout = estimatedRTO
     }
 
     /// The timeout from the current estimate, without backoff.
     private var estimatedRTO: Duration {
-        guard let srtt = smoothedRTT else { return configuration.initialRTO }
-        let rto = srtt + max(rttVariance * 4, .milliseconds(1))
-        return min(max(rto, configuration.minimumRTO), configuration.maximumRTO)
+        roundTrip.timeout(initial: configuration.initialRTO, floor: configuration.minimumRTO, ceiling: configuration.maximumRTO)
     }
 }
