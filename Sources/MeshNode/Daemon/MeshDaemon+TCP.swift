@@ -6,7 +6,7 @@ extension MeshDaemon {
         var made: [any LinkBackend] = []
         for entry in config.tcpListeners {
             made.append(
-                TCPListenerBackend(
+                TCPListenerBackend.make(
                     address: HostPort(host: entry.bindAddr, port: entry.port),
                     tls: entry.tls.flatMap { tlsRegistry.servers[$0] },
                     handshake: handshake(cost: entry.cost, nodeCost: entry.nodeCost, allowedPeers: entry.allowedPeers),

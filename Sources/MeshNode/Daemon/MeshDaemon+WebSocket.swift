@@ -13,7 +13,7 @@ extension MeshDaemon {
         var made: [any LinkBackend] = []
         for entry in config.wsListeners {
             made.append(
-                WSListenerBackend(
+                WSListenerBackend.make(
                     address: HostPort(host: entry.bindAddr, port: entry.port),
                     path: entry.path,
                     tls: entry.tls.flatMap { tlsRegistry.servers[$0] },

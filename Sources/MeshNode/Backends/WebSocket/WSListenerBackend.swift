@@ -16,15 +16,7 @@ import NIOWebSocket
 ///
 /// The path must match exactly (the query is ignored); any other request, upgrade or not, gets
 /// 404 and the connection is closed. Requests that are not HTTP get 400.
-final class WSListenerBackend: LinkBackend {
-    private let address: HostPort
-    private let path: String
-    private let tls: TLSSetup?
-    private let handshake: LinkHandshake
-    private unowned let core: MeshCore
-    private var serverChannel: (any Channel)?
-    private let bindError: @Sendable (any Error) -> any Error
-
+enum WSListenerBackend {
     /// How long a connection may take to present its upgrade request.
     static let upgradeTimeout: TimeAmount = .seconds(10)
     private static let deadlineName = "ws-upgrade-deadline"
@@ -33,63 +25,21 @@ final class WSListenerBackend: LinkBackend {
     /// - Parameters:
     ///   - path: the URL path to upgrade on (a missing leading `/` is added).
     ///   - bindError: turns a bind failure into the error `start()` reports.
-    init(
+    static func make(
         address: HostPort,
         path: String,
         tls: TLSSetup?,
         handshake: LinkHandshake,
         core: MeshCore,
         bindError: @escaping @Sendable (any Error) -> any Error = { $0 }
-    ) {
-        self.address = address
-        self.path = path.hasPrefix("/") ? path : "/" + path
-        self.tls = tls
-        self.handshake = handshake
-        self.core = core
-        self.bindError = bindError
-    }
-
-    /// How links of this listener are named in logs, e.g. `ws-listener ws://0.0.0.0:8080/mesh`.
-    var description: String { "ws-listener \(tls == nil ? "ws" : "wss")://\(address)\(path)" }
-
-    /// Binds the port. The returned future fails if the address is in use.
-    func start() -> EventLoopFuture<Void> {
-        let loop = core.loop
-        let coreBound = NIOLoopBound(core, eventLoop: loop)
-        let tls = self.tls
-        let handshake = self.handshake
-        let path = self.path
-        let description = self.description
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        return ServerBootstrap(group: loop)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 128 << 10, high: 512 << 10))
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.configureConnection(
-                        channel,
-                        path: path,
-                        tls: tls,
-                        handshake: handshake,
-                        core: coreBound,
-                        description: description
-                    )
-                }
-            }
-            .bind(host: address.host, port: address.port)
-            .map { channel in
-                bound.value.serverChannel = channel
-            }
-            .flatMapErrorThrowing { [bindError] error in throw bindError(error) }
-    }
-
-    /// The bound port (useful when configured as 0).
-    var boundPort: Int? { serverChannel?.localAddress?.port }
-
-    func stop() {
-        serverChannel?.close(promise: nil)
-        serverChannel = nil
+    ) -> ConnectionListener {
+        let path = path.hasPrefix("/") ? path : "/" + path
+        // How links of this listener are named in logs, e.g. `ws-listener ws://0.0.0.0:8080/mesh`.
+        let description = "ws-listener \(tls == nil ? "ws" : "wss")://\(address)\(path)"
+        let coreBound = NIOLoopBound(core, eventLoop: core.loop)
+        return ConnectionListener(address: address, loop: core.loop, bindError: bindError) { channel in
+            try configureConnection(channel, path: path, tls: tls, handshake: handshake, core: coreBound, description: description)
+        }
     }
 
     private static func configureConnection(
