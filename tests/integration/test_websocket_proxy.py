@@ -113,13 +113,13 @@ def test_wss_peer_uses_https_proxy_and_tls_inside_the_tunnel(mesh, proxy, certs)
     assert proxy.requests and proxy.requests[0].startswith(f"CONNECT mesh-hub.invalid:{port} ")
 
 
-def test_no_proxy_and_loopback_go_direct(mesh, proxy):
+def test_loopback_and_localhost_go_direct_even_with_a_proxy_set(mesh, proxy):
     a, b, c = mesh.node("a"), mesh.node("b"), mesh.node("c")
     port_b = ws_listen(b)
     port_c = ws_listen(c)
     a.add({"ws-peer": {"address": f"ws://127.0.0.1:{port_b}/"}})  # loopback: never proxied
     a.add({"ws-peer": {"address": f"ws://localhost:{port_c}/"}})  # localhost: never proxied
-    a.env = {"HTTP_PROXY": f"http://127.0.0.1:{proxy.port}", "NO_PROXY": "example.com"}
+    a.env = {"HTTP_PROXY": f"http://127.0.0.1:{proxy.port}", "NO_PROXY": "example.com"}  # NO_PROXY matching: HTTPProxyTests
     mesh.start()
     wait_for_route(a, "b", timeout=10)
     wait_for_route(a, "c", timeout=10)
