@@ -49,11 +49,7 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         pendingInputClosed = true
-        // The connection is gone (NIO closes it fully once both directions are shut): what it
-        // delivered while reading was paused must still reach the other side before the close,
-        // backpressure or not (at most one read loop's worth). Dropping it cut the tail off a
-        // stream whose local peer half-closed while the mesh side was slow.
-        deliverPending(evenIfPaused: true)
+        deliverPending()
         if !closed {
             closed = true
             duplexDelegate?.duplexClosed(error: nil)
@@ -130,12 +126,12 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
         }
     }
 
-    private func deliverPending(evenIfPaused: Bool = false) {
+    private func deliverPending() {
         guard let d = duplexDelegate else { return }
-        while reading || evenIfPaused, !pendingInbound.isEmpty {
+        while reading, !pendingInbound.isEmpty {
             d.duplexReceived(pendingInbound.removeFirst())
         }
-        if reading || evenIfPaused, pendingInbound.isEmpty, pendingInputClosed, !inputClosedDelivered {
+        if reading, pendingInbound.isEmpty, pendingInputClosed, !inputClosedDelivered {
             inputClosedDelivered = true
             d.duplexInputClosed()
         }
