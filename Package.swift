@@ -12,6 +12,10 @@ let package = Package(
         .executable(name: "receptord", targets: ["receptord"]),
         .executable(name: "receptorctl", targets: ["receptorctl"]),
         .executable(name: "mesh-bench", targets: ["mesh-bench"]),
+        // Libraries for the fuzz harnesses in Fuzz/ (a separate package built with -sanitize=fuzzer).
+        .library(name: "MeshProtocol", targets: ["MeshProtocol"]),
+        .library(name: "MeshRouter", targets: ["MeshRouter"]),
+        .library(name: "MeshConfig", targets: ["MeshConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

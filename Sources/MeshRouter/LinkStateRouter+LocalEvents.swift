@@ -111,7 +111,8 @@ extension LinkStateRouter {
             sequence: sequence,
             instance: instance,
             lifetimeMillis: configuration.lifetimeMillis,
-            originTimeMillis: wallClockMillis,
+            // Within what receivers accept, whatever our clock says.
+            originTimeMillis: min(max(wallClockMillis, 0), RoutingAdvertisement.maximumOriginTimeMillis),
             links: localLinks,
             services: localServices
         )

@@ -11,8 +11,11 @@ extension LinkStateRouter {
     ///
     /// Our own origin's advertisement is never stored: another live instance is reported as
     /// ``RouterAction/duplicateNode(_:)``, and a memory of an earlier run with a sequence at or
-    /// above ours makes us jump past it. Advertisements over the caps, with a zero lifetime or
-    /// with a cost that is not finite and positive are ignored.
+    /// above ours makes us jump past it, but never past
+    /// ``RoutingAdvertisement/maximumAdoptedSequence`` (a forged memory near the top of the range
+    /// would otherwise leave us unable to go on). Advertisements over the caps, or with values no
+    /// honest node sends (``RoutingAdvertisement/absurdity``), are ignored and not flooded on;
+    /// callers that want to count them check ``RoutingAdvertisement/absurdity`` themselves.
     ///
     /// - Parameters:
     ///   - advertisement: the received advertisement.
@@ -101,6 +104,10 @@ extension LinkStateRouter {
         }
 
         if isMemory {
+            guard advertisement.sequence <= RoutingAdvertisement.maximumAdoptedSequence else {
+                // Not a memory of ours: no run of ours gets there. Keep our own numbering.
+                return []
+            }
             sequence = advertisement.sequence
             return scheduleOrigination(now: now, wallClockMillis: wallClockMillis)
         }
@@ -116,14 +123,10 @@ extension LinkStateRouter {
         _ advertisement: RoutingAdvertisement,
         configuration: RouterConfiguration
     ) -> Bool {
-        guard !advertisement.origin.isEmpty,
-            advertisement.lifetimeMillis > 0,
+        guard advertisement.absurdity == nil,
             advertisement.links.count <= configuration.maxLinksPerAdvertisement,
             advertisement.services.count <= configuration.maxServicesPerAdvertisement
         else { return false }
-        for cost in advertisement.links.values where !(cost.isFinite && cost > 0) {
-            return false
-        }
         return true
     }
 }

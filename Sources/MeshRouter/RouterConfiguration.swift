@@ -1,3 +1,5 @@
+import MeshProtocol
+
 /// Timing and size limits of a ``LinkStateRouter``.
 ///
 /// The defaults suit a fleet mesh: an advertisement is re-originated every 30 s and dropped by
@@ -46,7 +48,7 @@ public struct RouterConfiguration: Sendable, Hashable {
 
     /// ``lifetime`` as carried on the wire (clamped to `UInt32` milliseconds, at least 1).
     var lifetimeMillis: UInt32 {
-        UInt32(clamping: max(lifetime.wholeMilliseconds, 1))
+        min(UInt32(clamping: max(lifetime.wholeMilliseconds, 1)), RoutingAdvertisement.maximumLifetimeMillis)
     }
 
     /// ``refreshInterval``, at least one millisecond so the timer can never spin.

@@ -33,3 +33,24 @@ struct RFC3339Tests {
         #expect(RFC3339.format(millisecondsSince1970: 10) == "1970-01-01T00:00:00.01Z")
     }
 }
+
+/// Times come from flooded advertisements and unit files: no value may trap the formatter.
+@Suite("RFC 3339 at the ends of the range")
+struct RFC3339ExtremeTests {
+    @Test("Int64.min and Int64.max milliseconds format without trapping")
+    func extremes() {
+        for ms in [Int64.min, Int64.min + 1, -999, -1, Int64.max, Int64.max - 999] {
+            let text = RFC3339.format(millisecondsSince1970: ms)
+            #expect(text.hasSuffix("Z"))
+        }
+        #expect(RFC3339.format(millisecondsSince1970: -1) == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test("Dates outside years 0000-9999 are clamped, NaN and infinity too")
+    func dates() {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1e300)) == "9999-12-31T23:59:59Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -1e300)).hasPrefix("0000-01-01"))
+        _ = RFC3339.format(Date(timeIntervalSince1970: .infinity))
+        _ = RFC3339.format(Date(timeIntervalSince1970: .nan))
+    }
+}

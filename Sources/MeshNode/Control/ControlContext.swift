@@ -36,13 +36,19 @@ enum SystemInfo {
 
 /// RFC 3339 with nanoseconds, trailing zeros trimmed, in UTC, as Go's `time.RFC3339Nano`.
 enum RFC3339 {
+    /// Total for every `ms` (a peer's advertisement carries it): floor division with no
+    /// subtraction that could overflow near `Int64.min`.
     static func format(millisecondsSince1970 ms: Int64) -> String {
-        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        return format(seconds: seconds, nanoseconds: (ms - seconds * 1000) * 1_000_000)
+        let (quotient, remainder) = ms.quotientAndRemainder(dividingBy: 1000)
+        let seconds = remainder < 0 ? quotient - 1 : quotient
+        let millis = remainder < 0 ? remainder + 1000 : remainder
+        return format(seconds: seconds, nanoseconds: millis * 1_000_000)
     }
 
     static func format(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
+        // Clamped to what RFC 3339 can print (years 0000..9999), so no date can trap the conversion.
+        let t = min(max(date.timeIntervalSince1970, -62_167_219_200), 253_402_300_799)
+        guard t.isFinite else { return format(seconds: 0, nanoseconds: 0) }
         var whole = Int64(t.rounded(.down))
         var nanos = Int64(((t - Double(whole)) * 1_000_000_000).rounded())
         if nanos >= 1_000_000_000 {
@@ -56,13 +62,13 @@ enum RFC3339 {
     static func format(seconds whole: Int64, nanoseconds nanos: Int64) -> String {
         var tm = tm()
         var t = time_t(whole)
-        gmtime_r(&t, &tm)
+        if gmtime_r(&t, &tm) == nil { return "0000-01-01T00:00:00Z" }
         func pad(_ v: Int32, _ n: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, n - s.count)) + s
         }
         var text =
-            "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))"
+            "\(pad(tm.tm_year &+ 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))"
         if nanos > 0 && nanos < 1_000_000_000 {
             var frac = String(nanos)
             frac = String(repeating: "0", count: 9 - frac.count) + frac

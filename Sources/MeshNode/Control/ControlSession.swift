@@ -231,15 +231,18 @@ final class ControlSession: ByteDuplexDelegate {
     // MARK: ping and traceroute
 
     private func target(_ args: ControlCommand.Arguments, command: String) throws -> String {
+        let node: String
         switch args {
         case .text(let t):
             if t.isEmpty { throw ControlReplyError("no \(command) target") }
-            return t
+            node = t
         case .json(let fields):
             guard let v = fields["target"] else { throw ControlReplyError("no \(command) target") }
             guard case .string(let s) = v else { throw ControlReplyError("\(command) target must be string") }
-            return s
+            node = s
         }
+        if let problem = MeshName.nodeIDProblem(node) { throw ControlReplyError("\(command) target: \(problem)") }
+        return node
     }
 
     private func ping(_ args: ControlCommand.Arguments) throws {
@@ -317,6 +320,8 @@ final class ControlSession: ByteDuplexDelegate {
                 tlsName = ts
             }
         }
+        if let problem = MeshName.nodeIDProblem(node) { throw ControlReplyError("connect target: \(problem)") }
+        if let problem = MeshName.serviceNameProblem(service) { throw ControlReplyError("connect target: \(problem)") }
         var tls: TLSSetup?
         if !tlsName.isEmpty {
             guard let setup = context.tls.clients[tlsName] else { throw ControlReplyError("unknown TLS config \(tlsName)") }

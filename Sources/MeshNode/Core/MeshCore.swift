@@ -185,6 +185,24 @@ public final class MeshCore: StreamTransport {
         }
     }
 
+    /// Protocol violations seen, by kind (`receptord_protocol_errors_total{kind=...}`): frames
+    /// that do not decode (the link is closed), advertisements with absurd values and stream
+    /// frames that break the stream protocol (dropped, never passed on).
+    public private(set) var protocolErrors: [String: UInt64] = [:]
+
+    /// Counts and logs one protocol violation by `peer` (a neighbour or a stream's far end).
+    /// Logging is rate-limited per kind so a hostile peer cannot flood the log.
+    func noteProtocolError(kind: String, peer: String, detail: String) {
+        let count = (protocolErrors[kind] ?? 0) &+ 1
+        protocolErrors[kind] = count
+        if count <= 10 || count % 1000 == 0 {
+            logger.warning(
+                "protocol violation",
+                metadata: ["kind": "\(kind)", "peer": "\(peer)", "detail": "\(detail)", "count": "\(count)"]
+            )
+        }
+    }
+
     /// Control commands served, by command name.
     public private(set) var controlCommands: [String: UInt64] = [:]
 
@@ -245,11 +263,22 @@ public final class MeshCore: StreamTransport {
 
     func receivedRouting(_ ads: [RoutingAdvertisement], from peer: String) {
         var actions: [RouterAction] = []
+        var origins: Set<String> = []
         for ad in ads {
+            if let absurdity = ad.absurdity {
+                // Dropped here and not flooded on (the router would ignore it too; this counts it).
+                noteProtocolError(
+                    kind: MeshProtocolError.Code.absurdValue.metricLabel,
+                    peer: peer,
+                    detail: "advertisement for \(ad.origin): \(absurdity)"
+                )
+                continue
+            }
             actions += router.receive(ad, from: peer, now: now, wallClockMillis: wallClockMillis)
+            if ad.origin != localNode { origins.insert(ad.origin) }
         }
         apply(actions)
-        for origin in Set(ads.map(\.origin)) where origin != localNode {
+        for origin in origins {
             noteInstance(of: origin)
         }
     }

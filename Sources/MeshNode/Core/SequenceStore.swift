@@ -1,4 +1,5 @@
 import Foundation
+import MeshProtocol
 
 /// Keeps routing sequence numbers increasing across restarts, without a disk write per update.
 ///
@@ -14,14 +15,16 @@ struct SequenceStore {
 
     /// Reads the last reservation and makes a new one. Returns the first sequence to use.
     init(directory: String?) {
-        var start = UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000))
+        let micros = Date().timeIntervalSince1970 * 1_000_000
+        var start = UInt64(min(max(0, micros), Double(RoutingAdvertisement.maximumAdoptedSequence)))
         if let directory {
             let file = directory + "/routing-sequence"
             self.path = file
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
                 let value = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
             {
-                start = max(start, value)
+                // A damaged file must not start us where we cannot go on (see `used`).
+                start = max(start, min(value, RoutingAdvertisement.maximumAdoptedSequence))
             }
         } else {
             self.path = nil
@@ -35,12 +38,18 @@ struct SequenceStore {
     let first: UInt64
 
     /// Called with the sequence in use; extends the reservation when it runs low.
+    ///
+    /// The router never adopts a sequence above ``RoutingAdvertisement/maximumAdoptedSequence``
+    /// (2^40 below what receivers accept), so the sums below cannot overflow; they saturate
+    /// anyway, so no value can trap here.
     mutating func used(_ sequence: UInt64) {
-        if sequence + Self.block / 2 >= reservedUpTo { reserve(above: sequence) }
+        let (low, overflow) = sequence.addingReportingOverflow(Self.block / 2)
+        if overflow || low >= reservedUpTo { reserve(above: sequence) }
     }
 
     private mutating func reserve(above sequence: UInt64) {
-        reservedUpTo = sequence + Self.block
+        let (next, overflow) = sequence.addingReportingOverflow(Self.block)
+        reservedUpTo = overflow ? .max : next
         guard let path else { return }
         let tmp = path + ".tmp"
         let text = "\(reservedUpTo)\n"

@@ -145,8 +145,11 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch frame {
             case .heartbeat(let hb):
                 if hb.isReply {
-                    let sent = Duration.nanoseconds(Int64(truncatingIfNeeded: hb.timestamp))
-                    lastRTT = context.eventLoop.monotonicNow - sent
+                    // Our own timestamp echoed; a value we cannot have sent is ignored.
+                    let now = context.eventLoop.monotonicNow
+                    if hb.timestamp <= UInt64(max(0, now.nanoseconds)) {
+                        lastRTT = now - .nanoseconds(Int64(truncatingIfNeeded: hb.timestamp))
+                    }
                 } else {
                     sendControl(.heartbeat(LinkHeartbeat(isReply: true, timestamp: hb.timestamp)))
                 }
@@ -223,7 +226,13 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail("link error: \(error)", notifyPeer: error is MeshProtocolError)
+        if let violation = error as? MeshProtocolError {
+            // The byte stream is out of step; nothing after this frame can be trusted.
+            core.noteProtocolError(kind: violation.code.metricLabel, peer: peer ?? backendDescription, detail: "\(violation)")
+            fail("protocol violation: \(violation)")
+            return
+        }
+        fail("link error: \(error)", notifyPeer: false)
     }
 
     // MARK: outbound

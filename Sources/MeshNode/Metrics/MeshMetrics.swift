@@ -16,6 +16,7 @@ final class MeshMetrics {
     private var knownStates: Set<String> = []
     private var lastForwarded = 0
     private var lastDropped = 0
+    private var lastProtocolErrors: [String: UInt64] = [:]
 
     init(core: MeshCore) {
         self.core = core
@@ -71,6 +72,11 @@ final class MeshMetrics {
             .increment(by: Int64(core.droppedMessages - lastDropped))
         lastForwarded = core.forwardedMessages
         lastDropped = core.droppedMessages
+        for (kind, count) in core.protocolErrors {
+            counter("protocol_errors", "Protocol violations by peers: links closed, frames and advertisements dropped", [("kind", kind)])
+                .increment(by: Int64(clamping: count &- (lastProtocolErrors[kind] ?? 0)))
+            lastProtocolErrors[kind] = count
+        }
         for (command, count) in core.controlCommands {
             counter("control_commands", "Control commands served", [("command", command)])
                 .increment(by: Int64(count - (lastCommands[command] ?? 0)))

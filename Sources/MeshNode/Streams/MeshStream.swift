@@ -2,9 +2,13 @@ import DequeModule
 import MeshProtocol
 import NIOCore
 
-/// Identifies a stream at one endpoint: the other node, the opener's stream ID, and which end we are.
+/// Identifies a stream at one endpoint: the other node, both ends' services, the opener's stream
+/// ID, and which end we are. The services are part of the key: an open for another service that
+/// reuses a stream ID is another stream, not a resend of the first.
 struct StreamKey: Hashable, Sendable {
     var remoteNode: String
+    var localService: String
+    var remoteService: String
     var streamID: UInt32
     var weAreOpener: Bool
 }
@@ -42,6 +46,8 @@ final class MeshStream: ByteDuplex {
     private var unsentBytes = 0
     private var ackedOffset: UInt64 = 0
     private var nextOffset: UInt64 = 0
+    /// The highest offset ever sent (go-back moves `nextOffset` below it).
+    private var highestSent: UInt64 = 0
     private var writtenEnd: UInt64 = 0
     private var peerWindowLimit: UInt64 = 0
     private var finRequested = false
@@ -86,7 +92,7 @@ final class MeshStream: ByteDuplex {
         self.remoteService = remoteService
         self.manager = manager
         self.phase = phase
-        self.peerWindowLimit = peerWindow
+        self.peerWindowLimit = Self.boundedLimit(peerWindow, above: 0)
         self.retransmitTimer = LoopTimer(loop: manager.loop)
         self.noRouteTimer = LoopTimer(loop: manager.loop)
         self.lingerTimer = LoopTimer(loop: manager.loop)
@@ -112,8 +118,20 @@ final class MeshStream: ByteDuplex {
     /// Writable while this end buffers less than a window and the peer's window has room (with one
     /// frame of slack), so a reader that stops reading stops the writer instead of growing our buffer.
     var isWritable: Bool {
-        phase != .closed && unsentBytes + unackedBytes < Int(manager.configuration.window)
-            && writtenEnd < peerWindowLimit + UInt64(manager.configuration.frameSize)
+        let (slack, overflow) = peerWindowLimit.addingReportingOverflow(UInt64(manager.configuration.frameSize))
+        return phase != .closed && unsentBytes + unackedBytes < Int(manager.configuration.window)
+            && (overflow || writtenEnd < slack)
+    }
+
+    /// Largest window we honour from a peer (offsets past what we acknowledged). A peer may grant
+    /// any 64-bit limit; more than this is never needed and is cut, so no offset arithmetic on
+    /// the peer's numbers can overflow.
+    static let maximumPeerWindow: UInt64 = 1 << 32
+
+    /// The peer's limit `limit`, cut to ``maximumPeerWindow`` past `base`.
+    private static func boundedLimit(_ limit: UInt64, above base: UInt64) -> UInt64 {
+        let (ceiling, overflow) = base.addingReportingOverflow(maximumPeerWindow)
+        return overflow ? limit : min(limit, ceiling)
     }
 
     private var unackedBytes: Int { Int(nextOffset - ackedOffset) }
@@ -176,7 +194,7 @@ final class MeshStream: ByteDuplex {
         case .openAck(let peerWindow):
             guard phase == .opening else { return }
             phase = .open
-            peerWindowLimit = max(peerWindowLimit, peerWindow)
+            peerWindowLimit = max(peerWindowLimit, Self.boundedLimit(peerWindow, above: 0))
             retransmitTimer.cancel()
             rto = manager.configuration.initialRetransmitTimeout
             openedPromise?.assumeIsolated().succeed(self)
@@ -187,6 +205,13 @@ final class MeshStream: ByteDuplex {
         case .ack(let received, let limit, let echo):
             receivedAck(received: received, windowLimit: limit, echo: echo)
         case .fin(let offset):
+            if offset < receivedOffset || (remoteFinOffset.map { $0 != offset } ?? false) {
+                // An end before bytes it already sent us, or a second, different end: broken peer.
+                let detail = "stream end at \(offset) after \(receivedOffset) bytes received"
+                manager.noteProtocolError(kind: "stream_violation", peer: key.remoteNode, detail: detail)
+                abort("protocol violation: \(detail)")
+                return
+            }
             if remoteFinOffset == nil { remoteFinOffset = offset }
             if !remoteFinReceived && receivedOffset == offset {
                 remoteFinReceived = true
@@ -224,7 +249,7 @@ final class MeshStream: ByteDuplex {
             scheduleAck(immediately: true)
             return
         }
-        let slice = bytes.getSlice(at: bytes.readerIndex + skip, length: Int(usable))!
+        guard let slice = bytes.getSlice(at: bytes.readerIndex + skip, length: Int(usable)) else { return }
         receivedOffset += usable
         echoTime = sentAt
         if let fin = remoteFinOffset, fin == receivedOffset { remoteFinReceived = true }
@@ -241,8 +266,9 @@ final class MeshStream: ByteDuplex {
     private func receivedAck(received: UInt64, windowLimit: UInt64, echo: UInt64) {
         guard phase != .closed else { return }
         if phase == .opening && key.weAreOpener { handle(.openAck(window: windowLimit)) }
-        peerWindowLimit = max(peerWindowLimit, windowLimit)
-        let dataAcked = min(received, writtenEnd)
+        peerWindowLimit = max(peerWindowLimit, Self.boundedLimit(windowLimit, above: ackedOffset))
+        // Never more than we ever sent: a peer acknowledging unsent bytes would make us skip them.
+        let dataAcked = min(received, writtenEnd, highestSent)
         if dataAcked > ackedOffset {
             // Only acknowledgements of new data measure the round trip (as TCP's timestamps).
             let now = Self.clock(manager.loop.now)
@@ -273,7 +299,7 @@ final class MeshStream: ByteDuplex {
             ackedOffset = newAcked
             progress()
         }
-        if finSent && received >= writtenEnd + 1 && !finAcked {
+        if finSent && received > writtenEnd && !finAcked {
             finAcked = true
             progress()
         }
@@ -324,13 +350,15 @@ final class MeshStream: ByteDuplex {
                 slice = buffer
                 unsent.removeFirst()
             } else {
-                slice = buffer.readSlice(length: allowed)!
+                guard let part = buffer.readSlice(length: allowed) else { break }
+                slice = part
                 unsent[unsent.startIndex] = buffer
             }
             unsentBytes -= slice.readableBytes
             sendFrame(.data(offset: nextOffset, sentAt: Self.clock(manager.loop.now), bytes: slice))
             unacked.append((nextOffset, slice))
             nextOffset += UInt64(slice.readableBytes)
+            highestSent = max(highestSent, nextOffset)
             sentSomething = true
         }
         if finRequested && unsent.isEmpty && !finSent {
@@ -385,7 +413,7 @@ final class MeshStream: ByteDuplex {
                 unsent.prepend(item.bytes)
                 unsentBytes += item.bytes.readableBytes
             }
-            nextOffset = unacked.first!.offset
+            if let first = unacked.first { nextOffset = first.offset }
             unacked.removeAll()
         }
         if finSent && !finAcked { finSent = false }

@@ -16,6 +16,11 @@ public struct StreamConfiguration: Sendable {
     public var noRouteGrace: Duration = .seconds(3)
     /// How long a stream closed on our side waits for the peer to finish its side before reset.
     public var lingerTimeout: Duration = .seconds(60)
+    /// Most streams one remote node may have opened to us at once; further opens are reset
+    /// ("too many streams"), so a burst of opens cannot exhaust memory or local sockets.
+    public var maximumAcceptedPerNode: Int = 1024
+    /// Most streams of all kinds on this node at once.
+    public var maximumStreams: Int = 16384
 
     public init() {}
 }
@@ -31,6 +36,13 @@ protocol StreamTransport: AnyObject {
     func originate(_ message: MeshMessage)
     /// A fresh random service name for the opener's end of a stream.
     func makeEphemeralServiceName() -> String
+    /// Counts and logs a stream-protocol violation by `peer`.
+    func noteProtocolError(kind: String, peer: String, detail: String)
+}
+
+extension StreamTransport {
+    /// Test transports need not count violations.
+    func noteProtocolError(kind: String, peer: String, detail: String) {}
 }
 
 /// Owns every mesh stream of this node: opening, accepting on named services, and dispatching
@@ -43,6 +55,8 @@ final class StreamManager {
     private var streams: [StreamKey: MeshStream] = [:]
     private var listeners: [String: (MeshStream) -> Void] = [:]
     private var nextStreamID: UInt32
+    /// Accepted (not opened by us) streams per remote node, for ``StreamConfiguration/maximumAcceptedPerNode``.
+    private var acceptedPerNode: [String: Int] = [:]
     private let logger: Logger
 
     init(core: any StreamTransport, loop: any EventLoop, localNode: String, configuration: StreamConfiguration, logger: Logger) {
@@ -75,19 +89,33 @@ final class StreamManager {
     /// reset such as "service unknown", or "timeout").
     func open(node: String, service: String) -> EventLoopFuture<MeshStream> {
         let promise = loop.makePromise(of: MeshStream.self)
+        if let problem = MeshName.nodeIDProblem(node) ?? MeshName.serviceNameProblem(service) {
+            promise.fail(MeshStreamError(message: problem))
+            return promise.futureResult
+        }
+        if streams.count >= configuration.maximumStreams {
+            promise.fail(MeshStreamError(message: "too many streams"))
+            return promise.futureResult
+        }
         if node != localNode && core.nextHop(to: node) == nil {
             promise.fail(MeshStreamError(message: "no route to node \(node)"))
             return promise.futureResult
         }
-        var id: UInt32
+        let localService = core.makeEphemeralServiceName()
+        var key: StreamKey
         repeat {
-            id = nextStreamID
+            key = StreamKey(
+                remoteNode: node,
+                localService: localService,
+                remoteService: service,
+                streamID: nextStreamID,
+                weAreOpener: true
+            )
             nextStreamID = nextStreamID &+ 1
-        } while streams[StreamKey(remoteNode: node, streamID: id, weAreOpener: true)] != nil
-        let key = StreamKey(remoteNode: node, streamID: id, weAreOpener: true)
+        } while streams[key] != nil
         let stream = MeshStream(
             key: key,
-            localService: core.makeEphemeralServiceName(),
+            localService: localService,
             remoteService: service,
             manager: self,
             phase: .opening,
@@ -104,11 +132,20 @@ final class StreamManager {
         let frame: StreamFrame
         do {
             frame = try StreamFrame.decode(from: &payload)
+        } catch let error as MeshProtocolError {
+            core.noteProtocolError(kind: error.code.metricLabel, peer: message.sourceNode, detail: "stream frame: \(error)")
+            return
         } catch {
-            logger.debug("dropping malformed stream frame", metadata: ["from": "\(message.sourceNode)", "error": "\(error)"])
+            core.noteProtocolError(kind: "invalid_field", peer: message.sourceNode, detail: "stream frame: \(error)")
             return
         }
-        let key = StreamKey(remoteNode: message.sourceNode, streamID: frame.streamID, weAreOpener: !frame.fromOpener)
+        let key = StreamKey(
+            remoteNode: message.sourceNode,
+            localService: message.destinationService,
+            remoteService: message.sourceService,
+            streamID: frame.streamID,
+            weAreOpener: !frame.fromOpener
+        )
         if let stream = streams[key] {
             stream.handle(frame.body)
             return
@@ -119,6 +156,12 @@ final class StreamManager {
                 reply(to: message, streamID: frame.streamID, .reset(reason: "service unknown"))
                 return
             }
+            let accepted = acceptedPerNode[message.sourceNode] ?? 0
+            guard accepted < configuration.maximumAcceptedPerNode, streams.count < configuration.maximumStreams else {
+                reply(to: message, streamID: frame.streamID, .reset(reason: "too many streams"))
+                return
+            }
+            acceptedPerNode[message.sourceNode] = accepted + 1
             let stream = MeshStream(
                 key: key,
                 localService: message.destinationService,
@@ -178,7 +221,16 @@ final class StreamManager {
     }
 
     func remove(_ stream: MeshStream) {
-        if streams[stream.key] === stream { streams[stream.key] = nil }
+        guard streams[stream.key] === stream else { return }
+        streams[stream.key] = nil
+        if !stream.key.weAreOpener, let accepted = acceptedPerNode[stream.key.remoteNode] {
+            acceptedPerNode[stream.key.remoteNode] = accepted > 1 ? accepted - 1 : nil
+        }
+    }
+
+    /// Counts and logs a stream-protocol violation by `peer`.
+    func noteProtocolError(kind: String, peer: String, detail: String) {
+        core.noteProtocolError(kind: kind, peer: peer, detail: detail)
     }
 
     func streamMayBeDone(_ stream: MeshStream) {

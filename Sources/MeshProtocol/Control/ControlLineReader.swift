@@ -26,7 +26,7 @@ public struct ControlLineReader: Sendable {
         }
         let length = newline - view.startIndex
         if length > maximumLineLength { return .lineTooLong }
-        let bytes = buffer.readBytes(length: length)!
+        let bytes = buffer.readBytes(length: length) ?? []
         buffer.moveReaderIndex(forwardBy: 1)
         return .line(Self.decodeLine(bytes))
     }
@@ -34,7 +34,7 @@ public struct ControlLineReader: Sendable {
     /// The text of a final line that had no terminating newline (at EOF).
     public func finalLine(from buffer: inout ByteBuffer) -> String? {
         guard buffer.readableBytes > 0 else { return nil }
-        let bytes = buffer.readBytes(length: buffer.readableBytes)!
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         return Self.decodeLine(bytes)
     }
 

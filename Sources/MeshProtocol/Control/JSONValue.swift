@@ -33,11 +33,11 @@ public indirect enum JSONValue: Sendable, Equatable {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, k) in o.keys.sorted().enumerated() {
+            for (i, (k, v)) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out += "," }
                 JSONValue.writeString(k, into: &out)
                 out += ":"
-                o[k]!.write(into: &out)
+                v.write(into: &out)
             }
             out += "}"
         }

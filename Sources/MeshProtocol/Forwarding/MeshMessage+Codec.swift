@@ -3,8 +3,8 @@ import NIOCore
 extension MeshMessage {
     /// Bytes of header before the payload, for sizing buffers.
     public var headerLength: Int {
-        2 + 4 + sourceNode.utf8.count + destinationNode.utf8.count + sourceService.utf8.count
-            + destinationService.utf8.count
+        2 + ByteBuffer.shortStringLength(sourceNode) + ByteBuffer.shortStringLength(destinationNode)
+            + ByteBuffer.shortStringLength(sourceService) + ByteBuffer.shortStringLength(destinationService)
     }
 
     /// Appends the wire form (header, then payload) to `buffer`.
@@ -26,11 +26,11 @@ extension MeshMessage {
         guard let kind = Kind(rawValue: rawKind) else {
             throw MeshProtocolError(.invalidField, "message kind \(rawKind)")
         }
-        let src = try buffer.readShortStringOrThrow("source node")
-        let dst = try buffer.readShortStringOrThrow("destination node")
-        let srcSvc = try buffer.readShortStringOrThrow("source service")
-        let dstSvc = try buffer.readShortStringOrThrow("destination service")
-        let payload = buffer.readSlice(length: buffer.readableBytes)!
+        let src = try buffer.readNodeIDOrThrow("source node")
+        let dst = try buffer.readNodeIDOrThrow("destination node")
+        let srcSvc = try buffer.readServiceNameOrThrow("source service")
+        let dstSvc = try buffer.readServiceNameOrThrow("destination service")
+        let payload = buffer.readSlice(length: buffer.readableBytes) ?? ByteBuffer()
         return MeshMessage(
             hopsToLive: hops,
             kind: kind,
@@ -58,7 +58,7 @@ extension Unreachable {
         guard let problem = Problem(rawValue: raw) else {
             throw MeshProtocolError(.invalidField, "unreachable problem \(raw)")
         }
-        let node = try buffer.readShortStringOrThrow("reporting node")
+        let node = try buffer.readNodeIDOrThrow("reporting node")
         return Unreachable(problem: problem, reportingNode: node)
     }
 }

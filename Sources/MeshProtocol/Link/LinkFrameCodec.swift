@@ -19,8 +19,10 @@ extension LinkFrame {
             buffer.writeInteger(hb.timestamp)
         case .routing(let ads):
             buffer.writeInteger(FrameType.routing.rawValue)
-            buffer.writeInteger(UInt16(ads.count))
-            for ad in ads { ad.encode(into: &buffer) }
+            // At most 65535 per frame (callers batch far fewer); never a trap.
+            let count = min(ads.count, Int(UInt16.max))
+            buffer.writeInteger(UInt16(truncatingIfNeeded: count))
+            for ad in ads.prefix(count) { ad.encode(into: &buffer) }
         case .reject(let reason):
             buffer.writeInteger(FrameType.reject.rawValue)
             buffer.writeMediumString(reason)
@@ -29,7 +31,7 @@ extension LinkFrame {
             m.encode(into: &buffer)
         }
         let length = buffer.writerIndex - lengthIndex - 4
-        buffer.setInteger(UInt32(length), at: lengthIndex)
+        buffer.setInteger(UInt32(truncatingIfNeeded: length), at: lengthIndex)
     }
 
     /// Writes everything of a message frame except the payload: the length prefix (which counts the
@@ -37,7 +39,7 @@ extension LinkFrame {
     /// equals ``encode(into:)`` for `.message`, without copying the payload.
     public static func encodeMessageHeader(_ message: MeshMessage, into buffer: inout ByteBuffer) {
         let length = 1 + message.headerLength + message.payload.readableBytes
-        buffer.writeInteger(UInt32(length))
+        buffer.writeInteger(UInt32(truncatingIfNeeded: length))
         buffer.writeInteger(FrameType.message.rawValue)
         buffer.writeInteger(message.hopsToLive)
         buffer.writeInteger(message.kind.rawValue)
@@ -58,7 +60,7 @@ extension LinkFrame {
         switch type {
         case .hello:
             let version: UInt8 = try body.readOrThrow("version")
-            let node = try body.readShortStringOrThrow("node id")
+            let node = try body.readNodeIDOrThrow("node id")
             let instance: UInt64 = try body.readOrThrow("instance")
             let cost = try body.readDoubleOrThrow("cost")
             let hb: UInt32 = try body.readOrThrow("heartbeat interval")
@@ -100,7 +102,7 @@ public struct LinkFrameDecoder: NIOSingleStepByteToMessageDecoder {
         }
         guard buffer.readableBytes >= 4 + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
-        var body = buffer.readSlice(length: Int(length))!
+        guard var body = buffer.readSlice(length: Int(length)) else { return nil }
         return try LinkFrame.decodeBody(&body)
     }
 

@@ -13,21 +13,23 @@ extension RoutingAdvertisement {
         buffer.writeInteger(instance)
         buffer.writeInteger(lifetimeMillis)
         buffer.writeInteger(originTimeMillis)
-        let sortedLinks = links.sorted { $0.key < $1.key }
-        buffer.writeInteger(UInt16(sortedLinks.count))
+        // Lists are cut at their decoders' caps instead of trapping (ours never reach them).
+        let sortedLinks = links.sorted { $0.key < $1.key }.prefix(Self.maximumLinks)
+        buffer.writeInteger(UInt16(truncatingIfNeeded: sortedLinks.count))
         for (peer, cost) in sortedLinks {
             buffer.writeShortString(peer)
             buffer.writeDouble(cost)
         }
-        buffer.writeInteger(UInt16(services.count))
-        for service in services {
+        let cappedServices = services.prefix(Self.maximumServices)
+        buffer.writeInteger(UInt16(truncatingIfNeeded: cappedServices.count))
+        for service in cappedServices {
             service.encode(into: &buffer)
         }
     }
 
     /// Reads one advertisement; throws on truncation, bad UTF-8, non-finite costs or oversize lists.
     public static func decode(from buffer: inout ByteBuffer) throws -> RoutingAdvertisement {
-        let origin = try buffer.readShortStringOrThrow("origin")
+        let origin = try buffer.readNodeIDOrThrow("origin")
         let sequence: UInt64 = try buffer.readOrThrow("sequence")
         let instance: UInt64 = try buffer.readOrThrow("instance")
         let lifetime: UInt32 = try buffer.readOrThrow("lifetime")
@@ -37,7 +39,7 @@ extension RoutingAdvertisement {
         var links: [String: Double] = [:]
         links.reserveCapacity(linkCount)
         for _ in 0..<linkCount {
-            let peer = try buffer.readShortStringOrThrow("link peer")
+            let peer = try buffer.readNodeIDOrThrow("link peer")
             let cost = try buffer.readDoubleOrThrow("link cost")
             guard cost > 0 else { throw MeshProtocolError(.invalidField, "link cost must be positive") }
             links[peer] = cost
@@ -62,37 +64,43 @@ extension RoutingAdvertisement {
 }
 
 extension ServiceAdvertisement {
+    /// Most tags one service may carry.
+    public static let maximumTags = 256
+    /// Most work commands one service may carry.
+    public static let maximumWorkCommands = 1024
+
     func encode(into buffer: inout ByteBuffer) {
         buffer.writeShortString(name)
         buffer.writeInteger(connType.rawValue)
-        let sortedTags = tags.sorted { $0.key < $1.key }
-        buffer.writeInteger(UInt16(sortedTags.count))
+        let sortedTags = tags.sorted { $0.key < $1.key }.prefix(Self.maximumTags)
+        buffer.writeInteger(UInt16(truncatingIfNeeded: sortedTags.count))
         for (k, v) in sortedTags {
             buffer.writeMediumString(k)
             buffer.writeMediumString(v)
         }
-        buffer.writeInteger(UInt16(workCommands.count))
-        for wc in workCommands {
+        let cappedCommands = workCommands.prefix(Self.maximumWorkCommands)
+        buffer.writeInteger(UInt16(truncatingIfNeeded: cappedCommands.count))
+        for wc in cappedCommands {
             buffer.writeMediumString(wc.workType)
             buffer.writeInteger(UInt8(wc.secure ? 1 : 0))
         }
     }
 
     static func decode(from buffer: inout ByteBuffer) throws -> ServiceAdvertisement {
-        let name = try buffer.readShortStringOrThrow("service name")
+        let name = try buffer.readServiceNameOrThrow("service name")
         let rawType: UInt8 = try buffer.readOrThrow("conn type")
         guard let connType = ConnType(rawValue: rawType) else {
             throw MeshProtocolError(.invalidField, "conn type \(rawType)")
         }
         let tagCount = Int(try buffer.readOrThrow("tag count", as: UInt16.self))
-        guard tagCount <= 256 else { throw MeshProtocolError(.invalidField, "too many tags") }
+        guard tagCount <= maximumTags else { throw MeshProtocolError(.invalidField, "too many tags") }
         var tags: [String: String] = [:]
         for _ in 0..<tagCount {
             let k = try buffer.readMediumStringOrThrow("tag key")
             tags[k] = try buffer.readMediumStringOrThrow("tag value")
         }
         let wcCount = Int(try buffer.readOrThrow("work command count", as: UInt16.self))
-        guard wcCount <= 1024 else { throw MeshProtocolError(.invalidField, "too many work commands") }
+        guard wcCount <= maximumWorkCommands else { throw MeshProtocolError(.invalidField, "too many work commands") }
         var wcs: [WorkCommandAdvertisement] = []
         for _ in 0..<wcCount {
             let t = try buffer.readMediumStringOrThrow("work type")

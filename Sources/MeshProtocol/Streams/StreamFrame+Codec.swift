@@ -46,7 +46,7 @@ extension StreamFrame {
         case .data:
             let offset: UInt64 = try buffer.readOrThrow("offset")
             let sentAt: UInt64 = try buffer.readOrThrow("send time")
-            body = .data(offset: offset, sentAt: sentAt, bytes: buffer.readSlice(length: buffer.readableBytes)!)
+            body = .data(offset: offset, sentAt: sentAt, bytes: buffer.readSlice(length: buffer.readableBytes) ?? ByteBuffer())
         case .ack:
             let r: UInt64 = try buffer.readOrThrow("received")
             let limit: UInt64 = try buffer.readOrThrow("window limit")
