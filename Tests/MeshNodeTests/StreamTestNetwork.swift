@@ -120,9 +120,13 @@ final class Collector: ByteDuplexDelegate {
     var closedError: String??
     var writable = true
     var onWritable: (() -> Void)?
+    /// Set by tests that pause the stream, so `onReceive` can flag data handed to a paused reader.
+    var paused = false
+    var onReceive: (() -> Void)?
 
     func duplexReceived(_ buffer: ByteBuffer) {
         bytes += buffer.readableBytesView
+        onReceive?()
     }
 
     func duplexInputClosed() {

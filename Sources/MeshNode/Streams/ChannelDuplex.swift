@@ -6,6 +6,16 @@ import NIOSSL
 /// Backpressure: while reading is paused the handler holds back `read()` calls, so the kernel
 /// buffers fill and the remote writer slows down. Half-close: needs the channel option
 /// `allowRemoteHalfClosure`; an `inputClosed` event becomes ``ByteDuplexDelegate/duplexInputClosed()``.
+///
+/// The data contract is ``InboundQueue``'s: every byte the channel delivered reaches the delegate
+/// exactly once, in order, and only while reading is enabled; input-closed follows the last
+/// byte; closed comes last. NIO still delivers reads while we hold back `read()` (it drains the
+/// socket on EOF), and such bytes are held. When the connection closes while bytes are held, the
+/// close waits until the delegate resumes reading and takes them: handing them to a paused
+/// delegate would break delegates that pause while a write is in flight, and dropping them cut
+/// the tail off streams. With nothing held, the close is reported at once, paused or not, so a
+/// delegate that never resumes cannot keep a dead connection around. (The delegate's own
+/// timeouts, such as a mesh stream's no-progress reset, bound how long held bytes can wait.)
 final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -17,9 +27,8 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
     private var context: ChannelHandlerContext?
     private var reading = true
     private var readPending = false
-    private var pendingInbound: [ByteBuffer] = []
-    private var pendingInputClosed = false
-    private var inputClosedDelivered = false
+    private var inbound = InboundQueue()
+    /// The delegate closed us, or the channel went inactive: nothing more is written.
     private var closed = false
     private var flushScheduled = false
 
@@ -31,16 +40,16 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        if let d = duplexDelegate, reading, pendingInbound.isEmpty {
-            d.duplexReceived(buffer)
+        if let d = duplexDelegate, reading, inbound.isEmpty, !inbound.isFinished {
+            d.duplexReceived(buffer)  // the common case, without a trip through the queue
         } else {
-            pendingInbound.append(buffer)
+            inbound.append(buffer)
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let e = event as? ChannelEvent, e == .inputClosed {
-            pendingInputClosed = true
+            inbound.receiveEnd()
             deliverPending()
             return
         }
@@ -48,12 +57,9 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        pendingInputClosed = true
+        closed = true
+        inbound.receiveTransportGone()
         deliverPending()
-        if !closed {
-            closed = true
-            duplexDelegate?.duplexClosed(error: nil)
-        }
         context.fireChannelInactive()
     }
 
@@ -97,6 +103,8 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
     }
 
     func close(error: String?) {
+        // The delegate closes: it wants nothing more, so held bytes and a pending close go.
+        inbound.discard()
         guard let context, !closed else { return }
         closed = true
         guard error == nil else {
@@ -126,14 +134,14 @@ final class ChannelDuplex: ChannelDuplexHandler, ByteDuplex, RemovableChannelHan
         }
     }
 
+    /// Hands the delegate what ``InboundQueue`` allows now (it may pause or close us meanwhile).
     private func deliverPending() {
-        guard let d = duplexDelegate else { return }
-        while reading, !pendingInbound.isEmpty {
-            d.duplexReceived(pendingInbound.removeFirst())
-        }
-        if reading, pendingInbound.isEmpty, pendingInputClosed, !inputClosedDelivered {
-            inputClosedDelivered = true
-            d.duplexInputClosed()
+        while let d = duplexDelegate, let event = inbound.next(reading: reading) {
+            switch event {
+            case .data(let buffer): d.duplexReceived(buffer)
+            case .inputClosed: d.duplexInputClosed()
+            case .closed: d.duplexClosed(error: nil)
+            }
         }
     }
 }

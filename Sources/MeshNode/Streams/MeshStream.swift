@@ -58,11 +58,14 @@ final class MeshStream: ByteDuplex {
     // Receive side.
     private var receivedOffset: UInt64 = 0
     private var consumedOffset: UInt64 = 0
-    private var pendingDelivery = Deque<ByteBuffer>()
+    /// Bytes and the end of input for the user, handed out only while it reads (``InboundQueue``).
+    private var inbound = InboundQueue()
     private var remoteFinOffset: UInt64?
+    /// Every byte up to the peer's end has arrived (the end is then queued behind them).
     private var remoteFinReceived = false
-    private var inputClosedDelivered = false
     private var reading = true
+    /// The user closed its end: what still arrives is acknowledged and discarded.
+    private var closedLocally = false
     private var ackScheduled = false
     private var lastAdvertisedLimit: UInt64 = 0
 
@@ -159,9 +162,10 @@ final class MeshStream: ByteDuplex {
         } else {
             closeWrite()
             // Stop reading: anything still arriving is acknowledged and discarded.
+            closedLocally = true
+            reading = false
+            inbound.discard()
             if !remoteFinReceived {
-                reading = false
-                pendingDelivery.removeAll()
                 // A peer that never finishes its side must not keep the stream forever.
                 lingerTimer.schedule(in: manager.configuration.lingerTimeout.timeAmount) { [weak self] in
                     guard let self, self.phase != .closed else { return }
@@ -215,6 +219,7 @@ final class MeshStream: ByteDuplex {
             if remoteFinOffset == nil { remoteFinOffset = offset }
             if !remoteFinReceived && receivedOffset == offset {
                 remoteFinReceived = true
+                inbound.receiveEnd()
             }
             scheduleAck(immediately: true)
             deliver()
@@ -252,12 +257,18 @@ final class MeshStream: ByteDuplex {
         guard let slice = bytes.getSlice(at: bytes.readerIndex + skip, length: Int(usable)) else { return }
         receivedOffset += usable
         echoTime = sentAt
-        if let fin = remoteFinOffset, fin == receivedOffset { remoteFinReceived = true }
-        if reading && pendingDelivery.isEmpty, let d = duplexDelegate {
+        let finished = remoteFinOffset == receivedOffset
+        if closedLocally {
+            consumedOffset += usable  // discarded, but the window moves so the peer can finish
+        } else if reading && inbound.isEmpty, let d = duplexDelegate {
             consumedOffset += usable
             d.duplexReceived(slice)
         } else {
-            pendingDelivery.append(slice)
+            inbound.append(slice)
+        }
+        if finished && !remoteFinReceived && phase != .closed {
+            remoteFinReceived = true
+            inbound.receiveEnd()
         }
         scheduleAck(immediately: false)
         deliver()
@@ -450,19 +461,23 @@ final class MeshStream: ByteDuplex {
 
     private func deliver() {
         guard let d = duplexDelegate else { return }
-        while reading, let buffer = pendingDelivery.popFirst() {
-            consumedOffset += UInt64(buffer.readableBytes)
-            d.duplexReceived(buffer)
-            if phase == .closed { return }
+        while phase != .closed, let event = inbound.next(reading: reading) {
+            switch event {
+            case .data(let buffer):
+                consumedOffset += UInt64(buffer.readableBytes)
+                d.duplexReceived(buffer)
+            case .inputClosed:
+                if consumedOffset + window >= lastAdvertisedLimit + window / 4 { scheduleAck(immediately: false) }
+                d.duplexInputClosed()
+                manager.streamMayBeDone(self)
+                return
+            case .closed:
+                return  // a mesh stream's close comes from `terminate`, never from the queue
+            }
         }
-        if !reading && !pendingDelivery.isEmpty { return }
+        if phase == .closed || (!reading && !inbound.isEmpty) { return }
         if consumedOffset + window >= lastAdvertisedLimit + window / 4 {
             scheduleAck(immediately: false)
-        }
-        if remoteFinReceived && pendingDelivery.isEmpty && !inputClosedDelivered {
-            inputClosedDelivered = true
-            d.duplexInputClosed()
-            manager.streamMayBeDone(self)
         }
     }
 
@@ -488,7 +503,8 @@ final class MeshStream: ByteDuplex {
 
     /// True once both directions are finished and acknowledged.
     var isFinished: Bool {
-        phase == .open && finAcked && remoteFinReceived && (inputClosedDelivered || !reading)
+        // Never while bytes wait for a paused user: those are delivered first.
+        phase == .open && finAcked && remoteFinReceived && (inbound.hasDeliveredInputClosed || closedLocally)
     }
 
     func terminate(error: String?, notify: Bool) {
@@ -499,7 +515,7 @@ final class MeshStream: ByteDuplex {
         lingerTimer.cancel()
         unsent.removeAll()
         unacked.removeAll()
-        pendingDelivery.removeAll()
+        inbound.discard()
         if let p = openedPromise {
             openedPromise = nil
             p.fail(MeshStreamError(message: error ?? "stream closed"))
