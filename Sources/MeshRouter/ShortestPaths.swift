@@ -46,7 +46,8 @@ extension ShortestPaths {
         // Advertised links per node (us: none needed, our edges are seeded below).
         var advertised = [[String: Double]](repeating: [:], count: names.count)
         for (name, record) in store {
-            advertised[index[name]!] = record.advertisement.links
+            guard let i = index[name] else { continue }  // every stored name was indexed above
+            advertised[i] = record.advertisement.links
         }
 
         var cost = [Double](repeating: .infinity, count: names.count)
@@ -57,7 +58,7 @@ extension ShortestPaths {
         settled[0] = true
         for offset in hops.indices {
             let node = offset + 1
-            cost[node] = localLinks[hops[offset]]!
+            cost[node] = localLinks[hops[offset]] ?? .infinity  // `hops` are localLinks' keys
             hop[node] = offset
             queue.insert(Label(cost: cost[node], hop: offset, node: node))
         }

@@ -211,8 +211,8 @@ struct Traceroute: ParsableCommand {
     func run() throws {
         try withConnection { c in
             guard case .object(let hops) = try c.simpleCommand("traceroute \(node)") else { throw ClientError("bad reply") }
-            for key in hops.keys.sorted(by: { (Int($0) ?? 0) < (Int($1) ?? 0) }) {
-                guard case .object(let h) = hops[key]! else { continue }
+            for (key, value) in hops.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
+                guard case .object(let h) = value else { continue }
                 let from = h["From"]?.stringValue ?? ""
                 let t = h["TimeStr"]?.stringValue ?? ""
                 if let e = h["Error"]?.stringValue {

@@ -37,9 +37,9 @@ enum StatusText {
         if !costs.isEmpty {
             line()
             line("\(pad("Known Node", width)) Known Connections")
-            for node in costs.keys.sorted() {
+            for (node, value) in costs.sorted(by: { $0.key < $1.key }) {
                 var l = "\(pad(node, width)) "
-                if case .object(let peers) = costs[node]! {
+                if case .object(let peers) = value {
                     for peer in peers.keys.sorted() { l += "\(peer): \(num(peers[peer])) " }
                 }
                 line(l)

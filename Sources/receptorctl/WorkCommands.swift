@@ -122,7 +122,7 @@ struct WorkSubmit: ParsableCommand {
 
     /// The JSON submit request, the payload and the half-close; returns (result, unit ID).
     func submitWork(source: PayloadSource, params: OrderedParams) throws -> (String, String) {
-        let target = (node ?? "").isEmpty ? "localhost" : node!
+        let target = node.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
         var fields: [(String, String)] = [("command", "work"), ("subcommand", "submit"), ("node", target), ("worktype", worktype)]
         if !tlsClient.isEmpty { fields.append(("tlsclient", tlsClient)) }
         if !ttl.isEmpty { fields.append(("ttl", ttl)) }

@@ -216,7 +216,7 @@ struct ReliableDatagramConnection {
         let size = configuration.segmentSize
         if unsent[0].readableBytes >= size || unsent.count == 1 {
             let n = min(size, unsent[0].readableBytes)
-            let slice = unsent[0].readSlice(length: n)!
+            let slice = unsent[0].readSlice(length: n) ?? ByteBuffer()  // n <= readableBytes
             if unsent[0].readableBytes == 0 { unsent.removeFirst() }
             unsentBytes -= n
             return slice
@@ -224,7 +224,7 @@ struct ReliableDatagramConnection {
         var segment = allocator.buffer(capacity: min(size, unsentBytes))
         while segment.readableBytes < size, !unsent.isEmpty {
             let n = min(size - segment.readableBytes, unsent[0].readableBytes)
-            var part = unsent[0].readSlice(length: n)!
+            var part = unsent[0].readSlice(length: n) ?? ByteBuffer()  // n <= readableBytes
             segment.writeBuffer(&part)
             if unsent[0].readableBytes == 0 { unsent.removeFirst() }
             unsentBytes -= n
