@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MeshProtocol", targets: ["MeshProtocol"]),
         .library(name: "MeshRouter", targets: ["MeshRouter"]),
         .library(name: "MeshConfig", targets: ["MeshConfig"]),
+        .library(name: "MeshStreams", targets: ["MeshStreams"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -37,6 +38,17 @@ let package = Package(
         .target(
             name: "MeshProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: the mesh stream state machine (reliability, flow control, the data contract).
+        .target(
+            name: "MeshStreams",
+            dependencies: [
+                "MeshProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -63,7 +75,7 @@ let package = Package(
         .target(
             name: "MeshNode",
             dependencies: [
-                "MeshProtocol", "MeshRouter", "MeshConfig", "CPseudoTerminal",
+                "MeshProtocol", "MeshStreams", "MeshRouter", "MeshConfig", "CPseudoTerminal",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -152,6 +164,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "MeshStreamsTests",
+            dependencies: ["MeshStreams", "MeshProtocol", "MeshTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter", "MeshTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkUnitsTests",
@@ -162,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "MeshNodeTests",
             dependencies: [
-                "MeshNode", "MeshProtocol", "MeshConfig", "MeshRouter", "MeshTestSupport",
+                "MeshNode", "MeshProtocol", "MeshStreams", "MeshConfig", "MeshRouter", "MeshTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

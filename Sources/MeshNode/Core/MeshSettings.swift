@@ -1,3 +1,4 @@
+import MeshStreams
 /// Runtime settings of a node, derived from the configuration.
 public struct MeshSettings: Sendable {
     public var nodeID: String

@@ -1,3 +1,4 @@
+import MeshStreams
 import NIOCore
 import NIOSSL
 

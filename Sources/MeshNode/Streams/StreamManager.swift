@@ -1,29 +1,10 @@
 import Logging
 import MeshProtocol
+import MeshStreams
 import NIOCore
 
-/// Tunables of the stream layer.
-public struct StreamConfiguration: Sendable {
-    /// Receive window per stream (bytes in flight, end to end).
-    public var window: UInt64 = 8 << 20
-    /// Largest data frame.
-    public var frameSize: Int = 128 << 10
-    /// First retransmission timeout; doubles (to 4 s) while nothing is acknowledged.
-    public var initialRetransmitTimeout: TimeAmount = .milliseconds(400)
-    /// A stream with unacknowledged data and no progress for this long is reset.
-    public var streamTimeout: Duration = .seconds(30)
-    /// How long a stream waits for a new route after losing its path before it is reset.
-    public var noRouteGrace: Duration = .seconds(3)
-    /// How long a stream closed on our side waits for the peer to finish its side before reset.
-    public var lingerTimeout: Duration = .seconds(60)
-    /// Most streams one remote node may have opened to us at once; further opens are reset
-    /// ("too many streams"), so a burst of opens cannot exhaust memory or local sockets.
-    public var maximumAcceptedPerNode: Int = 1024
-    /// Most streams of all kinds on this node at once.
-    public var maximumStreams: Int = 16384
-
-    public init() {}
-}
+/// Tunables of the stream layer (defined with the pure state machine in ``MeshStreams``).
+public typealias StreamConfiguration = MeshStreams.StreamConfiguration
 
 /// What the stream layer needs from the mesh: routes and a way to send. ``MeshCore`` is the real
 /// one; tests connect two stream managers through an in-memory transport that can drop, duplicate
@@ -233,11 +214,6 @@ final class StreamManager {
         core.noteProtocolError(kind: kind, peer: peer, detail: detail)
     }
 
-    func streamMayBeDone(_ stream: MeshStream) {
-        if stream.isFinished {
-            stream.terminate(error: nil, notify: true)
-        }
-    }
 
     /// `node` restarted: its streams with us are gone on its side.
     func peerRestarted(_ node: String) {

@@ -1,5 +1,6 @@
 import DequeModule
 import HeapModule
+import MeshStreams
 import NIOCore
 
 /// A reliable, ordered byte stream over datagrams: the engine of a UDP link.

@@ -2,7 +2,7 @@ import MeshTestSupport
 import NIOCore
 import Testing
 
-@testable import MeshNode
+@testable import MeshStreams
 
 /// The receive-side data contract as a pure value, checked on random event sequences.
 @Suite("Inbound queue")

@@ -4,8 +4,8 @@ import NIOCore
 /// The receiving half of a byte stream as a pure value: bytes, then end-of-input, then the close,
 /// handed out only while the reader reads.
 ///
-/// This is the data contract every stream end keeps (``ChannelDuplex`` for local sockets,
-/// ``MeshStream`` for mesh streams), modelled on swift-nio-ssh's child-channel state machine:
+/// This is the data contract every stream end keeps (MeshNode's `ChannelDuplex` for local
+/// sockets, ``StreamStateMachine`` for mesh streams), modelled on swift-nio-ssh's child-channel state machine:
 /// - every byte appended comes out exactly once, in order, and only while `reading` is true;
 /// - input-closed comes after the last byte, at most once;
 /// - the close comes last, at most once, and only when nothing is held: a transport that goes
@@ -14,9 +14,9 @@ import NIOCore
 /// - only the reader itself (``discard()``) can drop bytes.
 ///
 /// No I/O and no clock: callers feed events and drain ``next(reading:)``.
-struct InboundQueue {
+public struct InboundQueue: Sendable {
     /// What the reader is handed next.
-    enum Event {
+    public enum Event: Sendable {
         case data(ByteBuffer)
         case inputClosed
         case closed
@@ -24,52 +24,52 @@ struct InboundQueue {
 
     private var buffers = Deque<ByteBuffer>()
     /// Bytes held for the reader.
-    private(set) var heldBytes = 0
+    public private(set) var heldBytes = 0
     private var endReceived = false
     private var transportGone = false
     private var inputClosedDelivered = false
     private var closedDelivered = false
     private var discarded = false
 
-    init() {}
+    public init() {}
 
     /// Nothing is held (bytes may still arrive).
-    var isEmpty: Bool { buffers.isEmpty }
+    public var isEmpty: Bool { buffers.isEmpty }
 
     /// True once the close has been handed out or the reader discarded the queue.
-    var isFinished: Bool { closedDelivered || discarded }
+    public var isFinished: Bool { closedDelivered || discarded }
 
     /// True once end-of-input has been handed out (or implied by the close).
-    var hasDeliveredInputClosed: Bool { inputClosedDelivered }
+    public var hasDeliveredInputClosed: Bool { inputClosedDelivered }
 
     /// Bytes arrived. Ignored after the end of input or a discard (the sender broke the protocol,
     /// or the reader no longer wants them).
-    mutating func append(_ buffer: ByteBuffer) {
+    public mutating func append(_ buffer: ByteBuffer) {
         guard !endReceived, !discarded, buffer.readableBytes > 0 else { return }
         heldBytes += buffer.readableBytes
         buffers.append(buffer)
     }
 
     /// The sender will send nothing more (half-close).
-    mutating func receiveEnd() {
+    public mutating func receiveEnd() {
         endReceived = true
     }
 
     /// The transport is gone: nothing more arrives, and the close follows what is held.
-    mutating func receiveTransportGone() {
+    public mutating func receiveTransportGone() {
         endReceived = true
         transportGone = true
     }
 
     /// The reader closed: everything held is dropped and no event follows.
-    mutating func discard() {
+    public mutating func discard() {
         discarded = true
         buffers.removeAll()
         heldBytes = 0
     }
 
     /// The next event for a reader that is (or is not) reading, or nil when there is none now.
-    mutating func next(reading: Bool) -> Event? {
+    public mutating func next(reading: Bool) -> Event? {
         guard !discarded, !closedDelivered else { return nil }
         if !buffers.isEmpty {
             guard reading, let buffer = buffers.popFirst() else { return nil }

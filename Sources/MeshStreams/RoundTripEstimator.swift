@@ -1,13 +1,15 @@
 /// RFC 6298's round-trip estimator: a smoothed round trip and its mean deviation, and the
-/// retransmission timeout they give. Pure; shared by UDP links (``ReliableDatagramConnection``)
-/// and mesh streams (``MeshStream``).
-struct RoundTripEstimator {
+/// retransmission timeout they give. Pure; shared by UDP links (MeshNode's `ReliableDatagramConnection`)
+/// and mesh streams (``StreamStateMachine``).
+public struct RoundTripEstimator: Sendable {
+    public init() {}
+
     /// Smoothed round trip; nil before the first sample.
-    private(set) var smoothed: Duration?
-    private(set) var variance: Duration = .zero
+    public private(set) var smoothed: Duration?
+    public private(set) var variance: Duration = .zero
 
     /// Takes one round-trip sample.
-    mutating func add(_ sample: Duration) {
+    public mutating func add(_ sample: Duration) {
         if let srtt = smoothed {
             let delta = srtt > sample ? srtt - sample : sample - srtt
             variance = variance * 3 / 4 + delta / 4
@@ -20,7 +22,7 @@ struct RoundTripEstimator {
 
     /// `smoothed + 4 x variance` (at least 1 ms over the smoothed value) within `floor...ceiling`,
     /// or `initial` before any sample.
-    func timeout(initial: Duration, floor: Duration, ceiling: Duration) -> Duration {
+    public func timeout(initial: Duration, floor: Duration, ceiling: Duration) -> Duration {
         guard let srtt = smoothed else { return initial }
         return min(max(srtt + max(variance * 4, .milliseconds(1)), floor), ceiling)
     }
