@@ -90,6 +90,7 @@ let package = Package(
                 "MeshNode", "MeshConfig",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -155,7 +156,11 @@ let package = Package(
         .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter", "MeshTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkUnitsTests",
-            dependencies: ["WorkUnits", "MeshNode", "MeshProtocol", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "WorkUnits", "MeshNode", "MeshProtocol",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MeshConfigTests", dependencies: ["MeshConfig"], swiftSettings: swiftSettings),

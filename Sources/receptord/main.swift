@@ -102,6 +102,7 @@ do {
         daemon.core.localWorkCommands = work.advertisedWorkCommands
         daemon.workHandler = work
         daemon.workStateCounts = { work.countsByState() }
+        daemon.workStatusWriteFailures = { work.statusWriteFailures }
         work.start()
         return NIOLoopBound(daemon, eventLoop: loop)
     }.get()
