@@ -102,6 +102,7 @@ let package = Package(
                 "MeshNode", "MeshConfig",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -172,7 +173,11 @@ let package = Package(
         .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter", "MeshTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkUnitsTests",
-            dependencies: ["WorkUnits", "MeshNode", "MeshProtocol", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "WorkUnits", "MeshNode", "MeshProtocol",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MeshConfigTests", dependencies: ["MeshConfig"], swiftSettings: swiftSettings),
@@ -186,6 +191,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -70,7 +70,7 @@ enum CommandLineParser {
                 value = argument
             }
             if entry.schema.field(key)?.kind == .stringList {
-                entry.fields[key] = appending(value, to: entry.fields[key])
+                entry.fields[key] = try appending(value, to: entry.fields[key], entry: entry.schema.name, index: entry.index, field: key)
             } else {
                 entry.fields[key] = .string(value)
             }
@@ -93,8 +93,15 @@ enum CommandLineParser {
     }
 
     /// Repeated list fields accumulate (`allowedpeers=a allowedpeers=b`); a
-    /// JSON list (`allowedpeers=["a","b"]`) replaces what came before.
-    private static func appending(_ value: String, to existing: ConfigValue?) -> ConfigValue {
+    /// JSON list (`allowedpeers=["a","b"]`) replaces what came before. Appending to a JSON list that does not
+    /// parse is an error: dropping it would silently lose what it listed.
+    private static func appending(
+        _ value: String,
+        to existing: ConfigValue?,
+        entry: String,
+        index: Int,
+        field: String
+    ) throws(ConfigError) -> ConfigValue {
         if value.hasPrefix("[") {
             return .string(value)
         }
@@ -102,10 +109,10 @@ enum CommandLineParser {
         case .list(let values)?:
             return .list(values + [.string(value)])
         case .string(let previous)? where previous.hasPrefix("["):
-            if case .list(let values)? = ConfigValue.parseJSON(previous) {
-                return .list(values + [.string(value)])
+            guard case .list(let values)? = ConfigValue.parseJSON(previous) else {
+                throw ConfigError(entry: entry, index: index, field: field, message: "invalid JSON list \(previous)")
             }
-            return .list([.string(value)])
+            return .list(values + [.string(value)])
         default:
             return .list([.string(value)])
         }

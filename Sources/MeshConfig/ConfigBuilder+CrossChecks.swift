@@ -5,7 +5,7 @@ extension ConfigBuilder {
     }
 
     /// Every TLS name a listener, peer or service refers to must be defined.
-    func checkReferences() throws(ConfigError) {
+    func checkReferences(_ validated: [ItemFields]) throws(ConfigError) {
         var references: [(entry: String, index: Int, field: String, name: String?, kind: TLSKind)] = []
         for e in config.tcpListeners { references.append(("tcp-listener", e.index, "tls", e.tls, .server)) }
         for e in config.wsListeners { references.append(("ws-listener", e.index, "tls", e.tls, .server)) }
@@ -23,12 +23,12 @@ extension ConfigBuilder {
             references.append(("tcp-client", e.index, "tlsserver", e.tlsServer, .server))
             references.append(("tcp-client", e.index, "tlsclient", e.tlsClient, .client))
         }
-        for item in config.items {
-            switch item.name {
+        for fields in validated {
+            switch fields.name {
             case "unix-socket-server":
-                references.append((item.name, item.index, "tls", Self.stringField(item, "tls"), .client))
+                references.append((fields.name, fields.index, "tls", fields.string("tls"), .client))
             case "unix-socket-client", "command-service":
-                references.append((item.name, item.index, "tls", Self.stringField(item, "tls"), .server))
+                references.append((fields.name, fields.index, "tls", fields.string("tls"), .server))
             default:
                 break
             }
@@ -98,10 +98,5 @@ extension ConfigBuilder {
                 throw fields.error("verifysignature", "verifysignature is set but there is no work-verification entry")
             }
         }
-    }
-
-    private static func stringField(_ item: ConfigItem, _ field: String) -> String? {
-        guard let value = item.fields[field] else { return nil }
-        return try? FieldConverter.toString(value)
     }
 }

@@ -33,6 +33,7 @@ extension ConfigBuilder {
 
         node.dataDir = fields.nonEmptyString("datadir") ?? NodeEntry.defaultDataDir
         if let text = fields.nonEmptyString("maxidleconnectiontimeout") {
+            // Receptor's own message replaces the parser's here (config-format.md).
             guard let timeout = try? GoDuration.parse(text) else {
                 throw fields.error(
                     "maxidleconnectiontimeout",

@@ -54,7 +54,7 @@ struct ConfigBuilder {
             builder.config.node = try makeNode(nil, hostName: hostName)
         }
         builder.config.items = items
-        try builder.checkReferences()
+        try builder.checkReferences(validated)
         try builder.checkServiceNames(validated)
         try builder.checkWorkTypes(validated)
         return builder.config

@@ -80,6 +80,7 @@ public enum ConfigValue: Sendable, Equatable {
     /// Parses JSON text (used for `[...]` list and `{...}` map strings).
     /// - Returns: The value, or `nil` if `text` is not valid JSON.
     static func parseJSON(_ text: String) -> ConfigValue? {
+        // A parse attempt: nil means "not JSON", and every caller reports it naming the entry and field.
         try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).value
     }
 }
@@ -93,15 +94,16 @@ private struct JSONValue: Decodable {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             value = .null
+        // Type probes in order (a failed one means "not this type"); the last decode reports a real error.
         } else if let bool = try? container.decode(Bool.self) {
             value = .bool(bool)
-        } else if let int = try? container.decode(Int64.self) {
+        } else if let int = try? container.decode(Int64.self) {  // probe, as above
             value = .int(int)
-        } else if let double = try? container.decode(Double.self) {
+        } else if let double = try? container.decode(Double.self) {  // probe, as above
             value = .double(double)
-        } else if let string = try? container.decode(String.self) {
+        } else if let string = try? container.decode(String.self) {  // probe, as above
             value = .string(string)
-        } else if let list = try? container.decode([JSONValue].self) {
+        } else if let list = try? container.decode([JSONValue].self) {  // probe, as above
             value = .list(list.map(\.value))
         } else {
             value = .map(try container.decode([String: JSONValue].self).mapValues(\.value))

@@ -84,6 +84,7 @@ enum YAMLScalarResolver {
             }
         case "+", "-", "0"..."9":
             let plain = text.replacingOccurrences(of: "_", with: "")
+            // A parse attempt: not an int means a float or a string, tried next.
             if let int = try? FieldConverter.goParseInt(plain) {
                 return .int(int)
             }
@@ -132,6 +133,7 @@ enum YAMLScalarResolver {
 
     /// Go's `strconv.ParseFloat` for plain scalars starting with `.`.
     private static func goFloat(_ s: String) -> Double? {
+        // A parse attempt: nil means the scalar is a string.
         try? FieldConverter.goParseFloat(s)
     }
 }

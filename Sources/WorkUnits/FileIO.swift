@@ -175,6 +175,7 @@ enum FileIO {
     /// Runs `body` only if an exclusive `flock` on `path` (created 0600 if missing) can be taken at once;
     /// returns whether it ran.
     static func ifUnlocked(_ path: String, _ body: () -> Void) -> Bool {
+        // A lock file that cannot be opened is "not free": false, and the caller's cleanup waits for a later try.
         guard let fd = try? open(path, O_RDWR | O_CREAT | O_NOFOLLOW) else { return false }
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return false }

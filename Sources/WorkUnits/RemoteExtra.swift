@@ -112,6 +112,7 @@ public struct RemoteExtra: Sendable, Equatable {
 
     /// Decodes the object; absent or `null` members take their zero values (as in Go), wrong types fail.
     init?(json members: [String: WorkJSON]) {
+        // A shape test: a mistyped member means this is not remote extra data, and ExtraData keeps it as .raw.
         guard let decoded = try? Self.decode(members) else { return nil }
         self = decoded
     }

@@ -96,12 +96,14 @@ public final class UnitStore: Sendable {
 
     /// The size of the unit's `stdout` file; 0 if the file (or the unit) does not exist or the ID is invalid.
     public func stdoutSize(_ id: String) -> Int64 {
+        // An invalid ID names no file: 0, as documented.
         guard let path = try? stdoutPath(id) else { return 0 }
         return FileIO.regularFileSize(path) ?? 0
     }
 
     /// Whether a unit directory exists for `id` (its status may still be unreadable).
     public func exists(_ id: String) -> Bool {
+        // The only question is yes or no: an invalid ID or a missing directory is "no".
         (try? existingUnitDirectory(id)) != nil
     }
 
@@ -151,6 +153,8 @@ public final class UnitStore: Sendable {
             do {
                 try write(id, status)
             } catch {
+                // Best effort: the write error is what the caller reports; a directory left behind has no
+                // status, so list() never shows it.
                 try? FileManager.default.removeItem(atPath: directory)
                 throw error
             }
@@ -206,28 +210,59 @@ public final class UnitStore: Sendable {
         }
     }
 
-    /// Every unit with a readable status, by ID.
+    /// What ``listing()`` found: the units with a readable status, and those whose status exists but could not be
+    /// read (corrupt, sealed with a lost key, a file-system error), with the reason.
+    public struct Listing: Sendable {
+        /// Every unit with a readable status, by ID.
+        public var units: [String: WorkStatus] = [:]
+        /// Units whose status exists but could not be read, by ID.
+        public var unreadable: [String: WorkUnitError] = [:]
+    }
+
+    /// Every unit with a readable status, by ID (``listing()`` without the unreadable ones).
+    /// - Throws: ``WorkUnitError/Code/fileSystem`` if the node directory cannot be read.
+    public func list() throws -> [String: WorkStatus] {
+        try listing().units
+    }
+
+    /// Every unit on disk, readable or not.
     ///
-    /// Entries whose names are not valid IDs, that are not directories, or whose status is missing or does not
-    /// decode are skipped. Leftover `status.tmp.*` files of dead writers are removed (only when no writer holds
-    /// the unit's lock), and so are the remains of interrupted ``remove(_:attempts:retryDelay:)`` calls.
-    public func list() -> [String: WorkStatus] {
+    /// Entries whose names are not valid IDs, that are not directories, or that have no status file (yet, or any
+    /// more) are skipped. A status that exists but does not decode is reported in ``Listing/unreadable``, never
+    /// half-shown. Leftover `status.tmp.*` files of dead writers are removed (only when no writer holds the
+    /// unit's lock), and so are the remains of interrupted ``remove(_:attempts:retryDelay:)`` calls.
+    /// - Throws: ``WorkUnitError/Code/fileSystem`` if the node directory cannot be read: an empty answer would
+    ///   claim there are no units.
+    public func listing() throws -> Listing {
         let fileManager = FileManager.default
-        guard let names = try? fileManager.contentsOfDirectory(atPath: nodeDirectory) else { return [:] }
-        var units: [String: WorkStatus] = [:]
+        let names: [String]
+        do {
+            names = try fileManager.contentsOfDirectory(atPath: nodeDirectory)
+        } catch {
+            throw WorkUnitError(.fileSystem, "could not list work units in \(nodeDirectory): \(error.localizedDescription)")
+        }
+        var result = Listing()
         for name in names {
             let path = nodeDirectory + "/" + name
             if name.hasPrefix("."), name.contains(Self.removingMarker) {
+                // Best effort: the unit is already gone; whatever is left is tried again at the next listing.
                 if FileIO.isDirectory(path) { try? fileManager.removeItem(atPath: path) }
                 continue
             }
             guard UnitID.isValid(name), FileIO.isDirectory(path) else { continue }
             removeStaleTemporaryFiles(in: path)
-            if let status = try? read(name) {
-                units[name] = status
+            do {
+                result.units[name] = try read(name)
+            } catch let error as WorkUnitError where error.code == .unknownUnit {
+                // No status file: a unit being created or removed right now.
+                continue
+            } catch let error as WorkUnitError {
+                result.unreadable[name] = error
+            } catch {
+                result.unreadable[name] = WorkUnitError(.fileSystem, "work unit \(name): \(error)")
             }
         }
-        return units
+        return result
     }
 
     /// Deletes the unit's directory and everything in it.
@@ -250,6 +285,8 @@ public final class UnitStore: Sendable {
                     continue
                 }
                 renamed = true
+                // Best effort: the rename is done and visible; the fsync only makes it durable sooner, and a
+                // unit that reappears after a crash before it is still removable.
                 try? FileIO.syncDirectory(nodeDirectory)
             }
             do {
@@ -289,6 +326,8 @@ public final class UnitStore: Sendable {
     }
 
     private func removeStaleTemporaryFiles(in directory: String) {
+        // Best effort cleanup: an unreadable directory keeps its leftovers until a later listing; reading the
+        // unit's status reports the real problem.
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory),
             names.contains(where: { $0.hasPrefix(Self.temporaryStatusPrefix) })
         else { return }

@@ -27,6 +27,8 @@ struct WorkClaims: JWTPayload, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         expiresAt = try container.decodeIfPresent(Double.self, forKey: .expiresAt).map(Date.init(timeIntervalSince1970:))
         notBefore = try container.decodeIfPresent(Double.self, forKey: .notBefore).map(Date.init(timeIntervalSince1970:))
+        // `aud` is a string or an array (RFC 7519 4.1.3): try the string form; anything else goes to the array
+        // decode below, which reports a real type error.
         if let single = try? container.decodeIfPresent(String.self, forKey: .audience) {
             audience = [single]
         } else {

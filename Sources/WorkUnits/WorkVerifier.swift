@@ -83,6 +83,7 @@ public struct WorkVerifier: Sendable {
     static func algorithm(ofHeader encoded: Substring) -> String? {
         var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.utf8.count % 4 != 0 { base64 += "=" }
+        // Not JSON is nil, as documented: the caller refuses the token with receptor's text.
         guard let data = Data(base64Encoded: base64), let header = try? WorkJSON.parse(data) else { return nil }
         return header["alg"]?.stringValue
     }

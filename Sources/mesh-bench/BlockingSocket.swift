@@ -99,6 +99,7 @@ struct BlockingSocket {
         while true {
             let n = recv(fd, buffer, bufferSize, 0)
             if n <= 0 { break }
+            // A failed send ends the echo; the caller sees the short byte count and reports it.
             guard (try? sendAll(UnsafeRawBufferPointer(start: buffer, count: n))) != nil else { break }
             total += n
         }

@@ -82,7 +82,9 @@ final class MeshChain {
         let deadline = Date().addingTimeInterval(timeout)
         var lastError = "not started"
         while Date() < deadline {
-            if let s = try? BlockingSocket.connectUnix(controlSocket) {
+            do {
+                // Until the node listens, connecting fails: the reason is kept for the final error.
+                let s = try BlockingSocket.connectUnix(controlSocket)
                 do {
                     _ = try s.readLine()
                     try s.send("connect \(last) sink\n")
@@ -93,6 +95,8 @@ final class MeshChain {
                     lastError = "\(error)"
                 }
                 s.close()
+            } catch {
+                lastError = "\(error)"
             }
             Thread.sleep(forTimeInterval: 0.1)
         }

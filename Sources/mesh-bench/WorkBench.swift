@@ -57,6 +57,7 @@ enum WorkBench {
         try r.send("work results \(id) 0\n")
         _ = try r.readLine()
         var latencies: [Double] = []
+        // readLine throws when the results stream closes, which is its normal end; the lines read are the sample.
         while let line = try? r.readLine() {
             var ts = timespec()
             clock_gettime(CLOCK_REALTIME, &ts)

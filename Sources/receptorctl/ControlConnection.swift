@@ -62,7 +62,7 @@ final class ControlConnection {
             }
             fd = try Self.connectUnix(path)
         case .tcp(let host, let port):
-            fd = try Self.connectTCP(host: host, port: port) { _ in }
+            fd = try Self.connectTCP(host: host, port: port)
         case .tls(let host, let port):
             do {
                 fd = try TLSProxy.open(host: host, port: Int(port) ?? 0, settings: settings)
@@ -117,9 +117,9 @@ final class ControlConnection {
         return fd
     }
 
-    /// Tries each address in turn; `setUp` (the TLS handshake) failing counts as that address failing,
-    /// as Python's `except OSError` (which includes `SSLError`) does.
-    private static func connectTCP(host: String, port: String, setUp: (Int32) throws -> Void) throws -> Int32 {
+    /// Tries each address in turn, as Python's loop over `getaddrinfo` results does. (TLS sockets are opened by
+    /// ``TLSProxy``.)
+    private static func connectTCP(host: String, port: String) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE
@@ -132,7 +132,7 @@ final class ControlConnection {
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let ai = cursor {
             let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
-            if fd >= 0, connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0, (try? setUp(fd)) != nil { return fd }
+            if fd >= 0, connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 { return fd }
             if fd >= 0 { close(fd) }
             cursor = ai.pointee.ai_next
         }

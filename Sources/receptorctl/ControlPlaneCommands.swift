@@ -146,10 +146,18 @@ struct Health: ParsableCommand {
         }
         c.shutdownWrite()
         let final = try c.readLine()
+        // A parse attempt: a reply that is not a started unit is reported just below.
         guard case .object(let started)? = try? JSONParser.parse(final), let unit = started["unitid"]?.stringValue else {
             throw ClientError(final.hasPrefix("ERROR: ") ? String(final.dropFirst(7)) : "unexpected reply: \(final)")
         }
-        defer { _ = try? globalOptions.connect().simpleCommand("work release \(unit)") }
+        defer {
+            // The probe's answer stands either way, but a unit left behind on the node is worth a line on stderr.
+            do {
+                _ = try globalOptions.connect().simpleCommand("work release \(unit)")
+            } catch {
+                FileHandle.standardError.write(Data("warning: could not release probe unit \(unit) on \(node): \(error)\n".utf8))
+            }
+        }
         let r = try globalOptions.connect()
         var timeout = timeval(tv_sec: Int(deadline), tv_usec: 0)
         setsockopt(r.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -157,6 +157,7 @@ struct WorkSubmit: ParsableCommand {
         let reply = try c.readLine()
         session.close()
         if reply.hasPrefix("ERROR:") { throw ClientError("Remote error: \(reply)") }
+        // A parse attempt: anything but a JSON object is reported just below, with Python's texts.
         guard case .object(let r) = try? JSONParser.parse(reply) else {
             throw ClientError(reply.isEmpty ? "Expecting value: line 1 column 1 (char 0)" : "invalid reply from receptor: \(reply)")
         }

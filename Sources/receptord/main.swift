@@ -38,6 +38,8 @@ if commandLine.showVersion {
 
 /// This program's own path, to start unit runners with.
 func executablePath() -> String {
+    // Without /proc, the name we were started by is the best there is; a wrong one makes each unit's launch
+    // fail with "cannot start the command runner", which the client sees.
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
@@ -102,6 +104,7 @@ do {
         daemon.core.localWorkCommands = work.advertisedWorkCommands
         daemon.workHandler = work
         daemon.workStateCounts = { work.countsByState() }
+        daemon.workStatusWriteFailures = { work.statusWriteFailures }
         work.start()
         return NIOLoopBound(daemon, eventLoop: loop)
     }.get()
@@ -115,10 +118,17 @@ logger.info("receptord \(ReceptordVersion.current) running as node \(config.node
 struct NodeService: Service {
     let daemon: NIOLoopBound<MeshDaemon>
     let loop: any EventLoop
+    let logger: Logger
 
     func run() async throws {
+        // It throws only when the task is cancelled, which means stopping just the same.
         try? await gracefulShutdown()
-        try? await loop.submit { daemon.value.stop() }.get()
+        do {
+            try await loop.submit { daemon.value.stop() }.get()
+        } catch {
+            logger.error("could not stop the node cleanly: \(error)")
+        }
+        // A short grace for the links' close frames; cancellation only cuts it short.
         try? await Task.sleep(for: .milliseconds(100))
     }
 }
@@ -150,7 +160,7 @@ struct ReloadOnHangup: Service {
 let serviceGroup = ServiceGroup(
     configuration: ServiceGroupConfiguration(
         services: [
-            ServiceGroupConfiguration.ServiceConfiguration(service: NodeService(daemon: daemonBox, loop: loop)),
+            ServiceGroupConfiguration.ServiceConfiguration(service: NodeService(daemon: daemonBox, loop: loop, logger: logger)),
             ServiceGroupConfiguration.ServiceConfiguration(service: ReloadOnHangup(daemon: daemonBox, loop: loop, logger: logger)),
         ],
         gracefulShutdownSignals: [.sigterm, .sigint],
@@ -158,4 +168,8 @@ let serviceGroup = ServiceGroup(
     )
 )
 try await serviceGroup.run()
-try? await group.shutdownGracefully()
+do {
+    try await group.shutdownGracefully()
+} catch {
+    logger.warning("event loop shutdown failed: \(error)")
+}

@@ -63,6 +63,15 @@ import Testing
         #expect(config.tcpPeers.first?.cost == 3)
     }
 
+    @Test func appendingToABrokenJSONListIsAnErrorNotALoss() throws {
+        // Once silently replaced by ["e"]: the peers in the broken list were dropped without a word.
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader.parse(arguments: ["--tcp-listener", "port=2", #"allowedpeers=["c","d""#, "allowedpeers=e"])
+        }
+        #expect(error == ConfigError(entry: "tcp-listener", index: 1, field: "allowedpeers", message: #"invalid JSON list ["c","d""#))
+        #expect(error.description == #"tcp-listener (item 1): field "allowedpeers": invalid JSON list ["c","d""#)
+    }
+
     @Test func help() throws {
         let command = try ConfigLoader.parse(arguments: ["--node", "id=x", "--help", "--bogus"])
         #expect(command.showHelp)

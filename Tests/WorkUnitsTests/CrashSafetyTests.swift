@@ -139,7 +139,7 @@ import Darwin
             #expect(Self.problem(store, id) == nil)
             #expect(try store.read(id).stdoutSize > before)
             if try !Self.temporaryFiles(store, id).isEmpty { crashesInsideAWrite += 1 }
-            #expect(store.list()[id] == (try store.read(id)))
+            #expect(try store.list()[id] == (try store.read(id)))
             #expect(try Self.temporaryFiles(store, id).isEmpty)
         }
         // Not asserted (timing-dependent), but shown so a run proves the kills do land inside writes.
@@ -177,7 +177,7 @@ import Darwin
         try Data().write(to: URL(fileURLWithPath: directory + "/status.tmp.Crash3"))
 
         #expect(try store.read(id) == Self.record(5))
-        #expect(store.list() == [id: Self.record(5)])
+        #expect(try store.list() == [id: Self.record(5)])
         #expect(try Self.temporaryFiles(store, id).isEmpty)
         try store.write(id, Self.record(7))
         #expect(try store.read(id) == Self.record(7))
@@ -190,7 +190,7 @@ import Darwin
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         try Data(#"{"State":0,"Det"#.utf8).write(to: URL(fileURLWithPath: directory + "/status.tmp.Crash"))
         expectError("unknown work unit Half1234") { _ = try store.read("Half1234") }
-        #expect(store.list().isEmpty)
+        #expect(try store.list().isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).contains("status.tmp.Crash") == false)
     }
 
@@ -202,11 +202,11 @@ import Darwin
         try Data("{".utf8).write(to: URL(fileURLWithPath: directory + "/status.tmp.Live"))
         // Another writer (here: another open file description in this process) holds the unit lock.
         let (listed, temporaries) = try FileIO.withExclusiveLock(directory + "/" + UnitStore.lockFileName) {
-            (store.list(), try Self.temporaryFiles(store, id))
+            (try store.list(), try Self.temporaryFiles(store, id))
         }
         #expect(listed == [id: status])
         #expect(temporaries == ["status.tmp.Live"])
-        #expect(store.list() == [id: status])
+        #expect(try store.list() == [id: status])
         #expect(try Self.temporaryFiles(store, id).isEmpty)
     }
 }

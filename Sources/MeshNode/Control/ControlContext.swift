@@ -24,6 +24,7 @@ enum SystemInfo {
 
     /// Total memory in MiB, from /proc/meminfo (falls back to Foundation).
     static var memoryMiB: Int {
+        // Best effort: no /proc (macOS, some sandboxes) falls back to Foundation's figure below.
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
             for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
                 let parts = line.split(separator: " ")

@@ -125,6 +125,7 @@ public final class MeshDaemon {
         if let entry = config.metrics {
             let metrics = MeshMetrics(core: core)
             metrics.workStates = workStateCounts
+            metrics.workStatusWriteFailures = workStatusWriteFailures
             let server = MetricsServer(metrics: metrics, host: entry.bindAddr, port: entry.port)
             self.metrics = metrics
             metricsServer = server
@@ -295,6 +296,9 @@ public final class MeshDaemon {
 
     /// Work units by state name, for metrics (set by the work-unit manager before start).
     public var workStateCounts: (() -> [String: Int])?
+
+    /// Failed work-unit status writes since start-up, for metrics (set by the work-unit manager before start).
+    public var workStatusWriteFailures: (() -> UInt64)?
 
     /// The configuration the node runs with.
     public var configuration: ReceptorConfig { config }

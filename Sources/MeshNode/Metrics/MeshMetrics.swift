@@ -10,6 +10,9 @@ final class MeshMetrics {
     private unowned let core: MeshCore
     /// Work units by state name, supplied by the work-unit manager.
     var workStates: (() -> [String: Int])?
+    /// Work-unit status writes that failed since start-up, supplied by the work-unit manager.
+    var workStatusWriteFailures: (() -> UInt64)?
+    private var lastStatusWriteFailures: UInt64 = 0
     private var lastLink: [String: MeshCore.LinkCounters] = [:]
     private var lastCommands: [String: UInt64] = [:]
     private var knownPeers: Set<String> = []
@@ -88,6 +91,11 @@ final class MeshMetrics {
                     .set(Double(states[state] ?? 0))
             }
             knownStates.formUnion(states.keys)
+        }
+        if let failures = workStatusWriteFailures?() {
+            counter("work_status_write_failures", "Work-unit status writes that failed (the unit's Detail says so)")
+                .increment(by: Int64(clamping: failures &- lastStatusWriteFailures))
+            lastStatusWriteFailures = failures
         }
         return registry.emitToBuffer()
     }

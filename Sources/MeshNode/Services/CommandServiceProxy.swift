@@ -69,7 +69,12 @@ final class CommandServiceProxy {
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
-                    guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
+                    let duplex: ChannelDuplex
+                    do {
+                        duplex = try channel.pipeline.syncOperations.handler(type: ChannelDuplex.self)
+                    } catch {
+                        logger.error("command-service: the terminal channel has no duplex handler", metadata: ["reason": "\(error)"])
+                        channel.close(promise: nil)
                         remote.close(error: "internal error")
                         return
                     }

@@ -33,7 +33,12 @@ enum LocalBridge {
         dial(bootstrap).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):
-                guard let duplex = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else {
+                let duplex: ChannelDuplex
+                do {
+                    duplex = try channel.pipeline.syncOperations.handler(type: ChannelDuplex.self)
+                } catch {
+                    logger.error("the connection to \(target) has no duplex handler: \(error)")
+                    channel.close(promise: nil)
                     remote.close(error: "internal error")
                     return
                 }

@@ -108,6 +108,7 @@ final class UDPClientProxy {
     private func receivedFromMesh(_ message: MeshMessage) {
         guard message.kind == .datagram else {
             var payload = message.payload
+            // Only feeds the debug line: a notice that does not decode is still "unreachable".
             let problem = (try? Unreachable.decode(from: &payload))?.problem.description ?? "unreachable"
             logger.debug("udp-client \(entry.service): \(message.sourceNode):\(message.sourceService) unreachable: \(problem)")
             return
@@ -205,6 +206,7 @@ final class UDPClientProxy {
     /// `host` and `port` as a socket address: a literal as is, a name by `getaddrinfo`, taking
     /// the first IPv4 result if there is one (Go's resolver prefers IPv4 too).
     static func resolve(host: String, port: Int) throws -> SocketAddress {
+        // A parse attempt: not an IP literal means a host name, resolved below (which reports its own errors).
         if let literal = try? SocketAddress(ipAddress: host, port: port) {
             return literal
         }

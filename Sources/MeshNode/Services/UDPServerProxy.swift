@@ -128,6 +128,7 @@ final class UDPServerProxy {
     private func receivedFromMesh(_ message: MeshMessage, for sender: SocketAddress) {
         guard message.kind == .datagram else {
             var payload = message.payload
+            // Only feeds the debug line: a notice that does not decode is still "unreachable".
             let problem = (try? Unreachable.decode(from: &payload))?.problem.description ?? "unreachable"
             logger.debug("udp-server: \(remoteNode):\(entry.remoteService) unreachable: \(problem)")
             return

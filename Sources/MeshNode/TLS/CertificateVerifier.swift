@@ -54,7 +54,11 @@ struct CertificateVerifier: Sendable {
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
         switch result {
         case .validCertificate:
-            return ReceptorNodeIDs.nodeIDs(in: leaf)
+            do {
+                return try ReceptorNodeIDs.nodeIDs(in: leaf)
+            } catch {
+                throw TLSVerificationError("\(error)")
+            }
         case .couldNotValidate(let failures):
             let reasons = failures.map { "\($0.policyFailureReason)" }.joined(separator: "; ")
             throw TLSVerificationError("certificate of \(leaf.subject) did not validate: \(reasons)")

@@ -92,7 +92,17 @@ enum StreamTLS {
         rawSide.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):
-                guard let raw = try? channel.pipeline.syncOperations.handler(type: ChannelDuplex.self) else { return }
+                let raw: ChannelDuplex
+                do {
+                    raw = try channel.pipeline.syncOperations.handler(type: ChannelDuplex.self)
+                } catch {
+                    // Without the bridge the stream would hang: end it and say why.
+                    logger.error("TLS on a mesh stream: the socket-pair channel has no duplex handler: \(error)")
+                    channel.close(promise: nil)
+                    streamBound.value.close(error: "TLS setup failed")
+                    handshake.fail(error)
+                    return
+                }
                 StreamBridge(raw, streamBound.value)
             case .failure(let error):
                 streamBound.value.close(error: "TLS setup failed")

@@ -113,7 +113,12 @@ struct TLSRegistry: Sendable {
         throws
     {
         let leaf = try Certificate(derEncoded: chain[0].toDERBytes())
-        let names = ReceptorNodeIDs.nodeIDs(in: leaf)
+        let names: [String]
+        do {
+            names = try ReceptorNodeIDs.nodeIDs(in: leaf)
+        } catch {
+            throw ConfigError(entry: kind, index: nil, field: "cert", message: "\(error); cfg section=\(name); server cert=\(path)")
+        }
         guard names.contains(localNode) else {
             throw ConfigError(
                 entry: kind,

@@ -51,6 +51,7 @@ final class ResultsStreamer {
         timer?.cancel()
         timer = nil
         if fd < 0 {
+            // The ID was checked before streaming began; an invalid one has no output to send.
             guard let path = try? manager.store.stdoutPath(id) else { return stop(closeSession: true) }
             fd = open(path, O_RDONLY | O_CLOEXEC)
         }
@@ -69,7 +70,19 @@ final class ResultsStreamer {
         let now = NIODeadline.now()
         guard now - lastStatusCheck >= Self.statusInterval else { return wait() }
         lastStatusCheck = now
-        guard let status = try? manager.store.read(id) else { return stop(closeSession: true) }
+        let status: WorkStatus
+        do {
+            status = try manager.statuses.status(id)
+        } catch let error as WorkUnitError where error.code == .unknownUnit {
+            return stop(closeSession: true)  // released while streaming: nothing more will come
+        } catch {
+            // The stream has no way to carry an error: say why it ends early in the log.
+            manager.logger.error(
+                "results of work unit \(id) end at byte \(offset): its status cannot be read: \(error)",
+                metadata: ["unit": "\(id)"]
+            )
+            return stop(closeSession: true)
+        }
         if status.isTerminal {
             let size = manager.store.stdoutSize(id)
             if offset >= size { return stop(closeSession: true) }

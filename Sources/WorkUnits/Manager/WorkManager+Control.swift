@@ -6,27 +6,40 @@ import NIOCore
 extension WorkManager {
     /// `work cancel`: SIGINT, then SIGKILL after the grace period; answers once the unit is Canceled.
     /// A unit that has already ended is left as it is (success).
-    func cancel(_ id: String, exchange: ControlExchange) {
-        if (try? store.read(id))?.workType == "remote" {
-            cancelOrReleaseRemote(id, release: false, force: false, exchange: exchange)
+    func cancel(_ id: String, status: WorkStatus, exchange: ControlExchange) {
+        if status.workType == "remote" {
+            cancelOrReleaseRemote(id, status: status, release: false, force: false, exchange: exchange)
             return
         }
-        cancelUnit(id) {
-            exchange.reply(.object(["cancelled": .string(id)]))
+        cancelUnit(id) { error in
+            if let error {
+                exchange.replyError("\(error)")
+            } else {
+                exchange.reply(.object(["cancelled": .string(id)]))
+            }
             exchange.done()
         }
     }
 
-    func cancelUnit(_ id: String, then done: @escaping () -> Void) {
-        guard let status = try? store.read(id), !status.isTerminal else {
-            done()
+    /// Cancels a local unit; `done(nil)` once it is Canceled (or had already ended), `done(error)` if its
+    /// status cannot be read.
+    func cancelUnit(_ id: String, then done: @escaping ((any Error)?) -> Void) {
+        let status: WorkStatus
+        do {
+            status = try statuses.status(id)
+        } catch {
+            done(error)
+            return
+        }
+        guard !status.isTerminal else {
+            done(nil)
             return
         }
         if cancelling[id] != nil {
-            cancelling[id]!.append(done)
+            cancelling[id]!.append { done(nil) }
             return
         }
-        cancelling[id] = [done]
+        cancelling[id] = [{ done(nil) }]
         guard let supervisor = supervisors[id] else {
             // Not started (still receiving its payload): it never will be.
             if status.detail == "Waiting for Input Data" || status.workState == .pending {
@@ -46,6 +59,7 @@ extension WorkManager {
     func removeUnit(_ id: String, force: Bool = false, attempt: Int = 1, completion: (((any Error)?) -> Void)? = nil) {
         do {
             try store.remove(id, attempts: 1, retryDelay: 0)
+            statuses.forget(id)
             completion?(nil)
         } catch {
             guard !force, attempt < 3 else {
@@ -59,13 +73,21 @@ extension WorkManager {
     }
 
     /// `work release` / `work force-release`: cancel if needed, then delete the unit.
-    func release(_ id: String, force: Bool, exchange: ControlExchange) {
-        if (try? store.read(id))?.workType == "remote" {
-            cancelOrReleaseRemote(id, release: true, force: force, exchange: exchange)
+    func release(_ id: String, status: WorkStatus, force: Bool, exchange: ControlExchange) {
+        if status.workType == "remote" {
+            cancelOrReleaseRemote(id, status: status, release: true, force: force, exchange: exchange)
             return
         }
-        cancelUnit(id) { [weak self] in
+        cancelUnit(id) { [weak self] error in
             guard let self else { return }
+            if let error {
+                if !force {
+                    exchange.replyError("\(error)")
+                    exchange.done()
+                    return
+                }
+                self.logger.warning("force-release of unit \(id) could not cancel it first: \(error)")
+            }
             self.removeUnit(id, force: force) { error in
                 if let error {
                     if !force {

@@ -22,8 +22,12 @@ extension WorkManager {
         }
         var expiration = GoTime.zeroRFC3339
         if let ttl = request.ttl, !ttl.isEmpty {
-            guard let duration = try? GoDuration.parse(ttl) else {
-                exchange.replyError("time: invalid duration \"\(ttl)\"")
+            let duration: Duration
+            do {
+                duration = try GoDuration.parse(ttl)
+            } catch {
+                // Go's own parse error, as receptor replies it (control-protocol.md 6).
+                exchange.replyError(error.description)
                 exchange.done()
                 return
             }
@@ -52,24 +56,18 @@ extension WorkManager {
             finished = true
             switch outcome {
             case .started:
-                _ = try? store.update(id) { $0.detail = "Remote work unit started" }
+                statuses.update(id) { $0.detail = "Remote work unit started" }
                 unit.monitor()
                 exchange.reply(.object(["result": .string("Job Started"), "unitid": .string(id)]))
             case .notReachable:
                 // The payload must outlive a restart now: it is all we have until the node is back.
-                if let path = try? store.stdinPath(id) {
-                    let fd = open(path, O_RDONLY | O_CLOEXEC)
-                    if fd >= 0 {
-                        fsync(fd)
-                        close(fd)
-                    }
-                }
-                _ = try? store.update(id) { $0.detail = "Waiting for \(request.node) to be reachable" }
+                syncPayload(id)
+                statuses.update(id) { $0.detail = "Waiting for \(request.node) to be reachable" }
                 unit.startInBackground()
                 exchange.reply(.object(["result": .string("Job Submitted"), "unitid": .string(id)]))
             case .failed(let why):
                 remoteUnits[id] = nil
-                _ = try? store.update(id) { s in
+                statuses.update(id) { s in
                     s.workState = .failed
                     s.detail = "Error starting worker: \(why)"
                 }
@@ -100,11 +98,32 @@ extension WorkManager {
                 uploaded = true
                 exchange.onClosed = nil
                 close(stdinFD)
-                _ = try? self.store.update(id) { $0.detail = "Starting Worker" }
+                self.statuses.update(id) { $0.detail = "Starting Worker" }
                 unit.payloadFinished()
                 answer()
             }
         )
+    }
+
+    /// Makes the unit's payload durable: while its node is unreachable, it is all there is. A failure is
+    /// logged (the unit goes on; only a crash before the next sync could lose the payload).
+    func syncPayload(_ id: String) {
+        let path: String
+        do {
+            path = try store.stdinPath(id)
+        } catch {
+            logger.error("could not sync the payload of work unit \(id): \(error)", metadata: ["unit": "\(id)"])
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            logger.error("could not sync the payload of work unit \(id): open \(path): \(String(cString: strerror(errno)))", metadata: ["unit": "\(id)"])
+            return
+        }
+        if fsync(fd) != 0 {
+            logger.error("could not sync the payload of work unit \(id): fsync \(path): \(String(cString: strerror(errno)))", metadata: ["unit": "\(id)"])
+        }
+        close(fd)
     }
 
     /// At start-up: resume remote units that were started; retry the start of those whose payload
@@ -121,7 +140,7 @@ extension WorkManager {
             let unit = RemoteUnit(id: id, extra: extra, manager: self)
             remoteUnits[id] = unit
             retryRemote(unit, "cancel") { [weak self] in
-                _ = try? self?.store.update(id) { s in
+                self?.statuses.update(id) { s in
                     s.workState = .canceled
                     s.detail = "Canceled"
                 }
@@ -137,7 +156,7 @@ extension WorkManager {
             unit.startInBackground()
         } else {
             remoteUnits[id] = nil
-            _ = try? store.update(id) { s in
+            statuses.update(id) { s in
                 s.workState = .failed
                 s.detail = "Failed to restart: remote work had not previously started"
             }
@@ -160,8 +179,8 @@ extension WorkManager {
     }
 
     /// Cancel or release of a remote unit (receptor's table in control-protocol.md 9).
-    func cancelOrReleaseRemote(_ id: String, release: Bool, force: Bool, exchange: ControlExchange) {
-        guard let status = try? store.read(id), let extra = status.extraData.remote else {
+    func cancelOrReleaseRemote(_ id: String, status: WorkStatus, release: Bool, force: Bool, exchange: ControlExchange) {
+        guard let extra = status.extraData.remote else {
             exchange.replyError("unknown work unit \(id)")
             exchange.done()
             return
@@ -176,7 +195,7 @@ extension WorkManager {
             if release {
                 removeUnit(id, force: force)
             } else {
-                _ = try? store.update(id) { s in
+                statuses.update(id) { s in
                     s.workState = .failed
                     s.detail = "Locally Cancelled"
                 }

@@ -20,13 +20,13 @@ extension WorkManager {
             return nil
         }
         exchange.writeLine("Work unit created with ID \(id). Send stdin data and EOF.")
-        _ = try? store.update(id) { $0.detail = "Waiting for Input Data" }
+        statuses.update(id) { $0.detail = "Waiting for Input Data" }
         return (id, stdinFD)
     }
 
     /// The client went away before the end of its payload: the unit can never start.
     func failInputClosed(_ id: String) {
-        _ = try? store.update(id) { s in
+        statuses.update(id) { s in
             s.workState = .failed
             s.detail = "Error reading input data: the client closed the connection before EOF"
         }
@@ -105,7 +105,7 @@ extension WorkManager {
                 exchange.onClosed = nil
                 close(stdinFD)
                 if let failed {
-                    _ = try? self.store.update(id) { s in
+                    self.statuses.update(id) { s in
                         s.workState = .failed
                         s.detail = "Error reading input data: \(failed)"
                     }
@@ -119,7 +119,7 @@ extension WorkManager {
     }
 
     private func launch(_ id: String, argv: [String], exchange: ControlExchange) {
-        _ = try? store.update(id) { $0.detail = "Starting Worker" }
+        statuses.update(id) { $0.detail = "Starting Worker" }
         if cancelling[id] != nil {
             // Cancelled while the payload was arriving.
             finish(id, exit: nil)
@@ -127,13 +127,13 @@ extension WorkManager {
             exchange.close()
             return
         }
-        let supervisor = makeSupervisor(id)
         do {
-            _ = try store.update(id) { $0.detail = "Launching command runner" }
+            let supervisor = try makeSupervisor(id)
+            try statuses.updateOrThrow(id) { $0.detail = "Launching command runner" }
             try supervisor.launch(runnerExecutable: runnerExecutable, argv: argv)
         } catch {
             supervisors[id] = nil
-            _ = try? store.update(id) { s in
+            statuses.update(id) { s in
                 s.workState = .failed
                 s.detail = "Error starting worker: \(error)"
             }

@@ -15,6 +15,8 @@ public final class WorkManager: WorkCommandHandler {
     unowned let daemon: MeshDaemon
     let core: MeshCore
     let store: UnitStore
+    /// Status reads and writes, with failed writes logged, counted and kept in memory.
+    let statuses: StatusKeeper
     let workTypes: [String: WorkCommandEntry]
     let verifier: WorkVerifier
     /// Signs remote submissions when `work-signing` is configured.
@@ -30,6 +32,8 @@ public final class WorkManager: WorkCommandHandler {
     var cancelling: [String: [() -> Void]] = [:]
     /// Results streams waiting for a unit to produce more or to end.
     var waiters: [String: [() -> Void]] = [:]
+    /// The last unit counts by state that could be taken (for metrics).
+    private var lastCounts: [String: Int] = [:]
 
     /// Grace period between SIGINT and SIGKILL on cancel (receptor: 10 s).
     public var cancelGrace: TimeAmount = .seconds(10)
@@ -45,7 +49,9 @@ public final class WorkManager: WorkCommandHandler {
         self.signer = config.workSigning.map {
             WorkSigner(privateKeyPath: $0.privateKey, expiration: $0.tokenExpiration)
         }
-        self.store = try UnitStore(nodeDirectory: core.settings.dataDirectory + "/" + core.localNode)
+        let store = try UnitStore(nodeDirectory: core.settings.dataDirectory + "/" + core.localNode)
+        self.store = store
+        self.statuses = StatusKeeper(store: store, logger: logger)
         self.workTypes = Dictionary(config.workCommands.map { ($0.workType, $0) }, uniquingKeysWith: { a, _ in a })
         self.verifier = WorkVerifier(publicKeyPath: config.workVerification?.publicKey)
         self.runnerExecutable = runnerExecutable
@@ -59,12 +65,21 @@ public final class WorkManager: WorkCommandHandler {
         }
     }
 
-    /// Units by state name (for metrics).
+    /// Units by state name (for metrics). If the units cannot be listed, the last counts stand (the keeper
+    /// has logged why), rather than gauges that claim there are no units.
     public func countsByState() -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for status in store.list().values { counts[status.stateName, default: 0] += 1 }
-        return counts
+        do {
+            var counts: [String: Int] = [:]
+            for status in try statuses.list().values { counts[status.stateName, default: 0] += 1 }
+            lastCounts = counts
+        } catch {
+            // Logged by the keeper; the previous counts are the best answer.
+        }
+        return lastCounts
     }
+
+    /// Status writes that failed since start-up (for metrics: `receptord_work_status_write_failures_total`).
+    public var statusWriteFailures: UInt64 { statuses.failures }
 
     // MARK: start-up reconciliation
 
@@ -72,7 +87,14 @@ public final class WorkManager: WorkCommandHandler {
     /// input fail ("Pending at restart"); running units are watched again if their runner is alive,
     /// or fail with a clear reason if it is gone. No unit stays "Running" forever.
     public func start() {
-        for (id, status) in store.list() {
+        let units: [String: WorkStatus]
+        do {
+            units = try statuses.list()
+        } catch {
+            logger.error("work units were not reconciled at start-up: \(error)")
+            return
+        }
+        for (id, status) in units {
             if status.workType == "remote" {
                 reconcileRemote(id, status)
                 continue
@@ -81,12 +103,18 @@ public final class WorkManager: WorkCommandHandler {
             case .leave:
                 continue
             case .fail(let detail):
-                _ = try? store.update(id) { s in
+                statuses.update(id) { s in
                     s.workState = .failed
                     s.detail = detail
                 }
             case .adopt:
-                let supervisor = makeSupervisor(id)
+                let supervisor: UnitSupervisor
+                do {
+                    supervisor = try makeSupervisor(id)
+                } catch {
+                    logger.error("could not watch work unit \(id) again: \(error)", metadata: ["unit": "\(id)"])
+                    continue
+                }
                 if supervisor.adopt() {
                     logger.info("re-adopted running work unit", metadata: ["unit": "\(id)"])
                 } else {
@@ -97,17 +125,20 @@ public final class WorkManager: WorkCommandHandler {
         }
     }
 
-    func makeSupervisor(_ id: String) -> UnitSupervisor {
-        let directory = (try? store.unitDirectory(id)) ?? ""
+    func makeSupervisor(_ id: String) throws -> UnitSupervisor {
+        let directory = try store.unitDirectory(id)
         let supervisor = UnitSupervisor(id: id, directory: directory, loop: loop)
         supervisor.onStarted = { [weak self] pid in self?.commandStarted(id, pid: pid) }
-        supervisor.onExit = { [weak self] exit in self?.finish(id, exit: exit) }
+        supervisor.onExit = { [weak self] exit in
+            // A runner that could not record the outcome says why in its log; "Killed" is the default.
+            self?.finish(id, exit: exit, detailIfUnknown: RunnerFiles.runnerProblem(directory: directory) ?? "Killed")
+        }
         supervisors[id] = supervisor
         return supervisor
     }
 
     func commandStarted(_ id: String, pid: Int32) {
-        _ = try? store.update(id) { s in
+        statuses.update(id) { s in
             guard !s.isTerminal else { return }
             s.workState = .running
             s.detail = "Running: PID \(pid)"
@@ -122,7 +153,7 @@ public final class WorkManager: WorkCommandHandler {
         let wasCancelling = cancelling[id] != nil
         let size = store.stdoutSize(id)
         let (state, detail) = UnitTransitions.afterExit(exit, cancelling: wasCancelling, vanishedDetail: detailIfUnknown)
-        _ = try? store.update(id) { s in
+        statuses.update(id) { s in
             s.stdoutSize = size
             s.extraData = .none
             s.workState = state
@@ -140,7 +171,7 @@ public final class WorkManager: WorkCommandHandler {
 
     /// The status as replies show it: a running unit's size and detail are read live.
     func currentStatus(_ id: String) throws -> WorkStatus {
-        var status = try store.read(id)
+        var status = try statuses.status(id)
         if !status.isTerminal && status.workType != "remote" {
             status.stdoutSize = store.stdoutSize(id)
         }
@@ -171,11 +202,15 @@ public final class WorkManager: WorkCommandHandler {
             }
             exchange.done()
         case .results(let id, let start, let signature):
-            withKnownUnit(id, signature: signature, exchange: exchange) { self.results(id, from: start, exchange: exchange) }
+            withKnownUnit(id, signature: signature, exchange: exchange) { _ in self.results(id, from: start, exchange: exchange) }
         case .cancel(let id, let signature):
-            withKnownUnit(id, signature: signature, exchange: exchange) { self.cancel(id, exchange: exchange) }
+            withKnownUnit(id, signature: signature, exchange: exchange) { status in
+                self.cancel(id, status: status, exchange: exchange)
+            }
         case .release(let id, let force, let signature):
-            withKnownUnit(id, signature: signature, exchange: exchange) { self.release(id, force: force, exchange: exchange) }
+            withKnownUnit(id, signature: signature, exchange: exchange) { status in
+                self.release(id, status: status, force: force, exchange: exchange)
+            }
         }
     }
 
@@ -194,29 +229,50 @@ public final class WorkManager: WorkCommandHandler {
                 exchange.replyError("\(error)")
             }
         } else {
-            var all: [String: JSONValue] = [:]
-            for (unit, status) in store.list() {
-                var s = status
-                if !s.isTerminal && s.workType != "remote" { s.stdoutSize = store.stdoutSize(unit) }
-                all[unit] = s.controlObject()
+            do {
+                var all: [String: JSONValue] = [:]
+                for (unit, status) in try statuses.list() {
+                    var s = status
+                    if !s.isTerminal && s.workType != "remote" { s.stdoutSize = store.stdoutSize(unit) }
+                    all[unit] = s.controlObject()
+                }
+                exchange.reply(.object(all))
+            } catch {
+                exchange.replyError("\(error)")
             }
-            exchange.reply(.object(all))
         }
         exchange.done()
     }
 
-    /// Runs `body` once the unit is known and any signature the unit requires has checked out.
-    private func withKnownUnit(_ id: String, signature: String?, exchange: ControlExchange, _ body: @escaping () -> Void) {
+    /// Runs `body` with the unit's status once the unit is known and any signature it requires has checked out.
+    private func withKnownUnit(
+        _ id: String,
+        signature: String?,
+        exchange: ControlExchange,
+        _ body: @escaping (WorkStatus) -> Void
+    ) {
         let status: WorkStatus
         do {
-            status = try store.read(try known(id))
+            status = try statuses.status(try known(id))
         } catch {
             exchange.replyError("\(error)")
             exchange.done()
             return
         }
         let required = status.workType == "remote" ? (status.extraData.remote?.signWork ?? false) : (workTypes[status.workType]?.verifySignature ?? false)
-        checkSignature(required: required, signature: signature, exchange: exchange, then: body)
+        checkSignature(required: required, signature: signature, exchange: exchange) { [weak self] in
+            guard let self else { return }
+            // Read again: a signature check can take a while, and the unit may have moved on meanwhile.
+            let current: WorkStatus
+            do {
+                current = try self.statuses.status(id)
+            } catch {
+                exchange.replyError("\(error)")
+                exchange.done()
+                return
+            }
+            body(current)
+        }
     }
 
     /// Receptor's signature rules (control-protocol.md 8): a signature where none is expected is an

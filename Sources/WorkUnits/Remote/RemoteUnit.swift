@@ -29,6 +29,8 @@ final class RemoteUnit {
     /// arrived so far and waits for more (upload and forwarding overlap).
     var payloadComplete = true
     private var payloadWaiter: (() -> Void)?
+    /// A remote status reply that did not parse was logged; cleared by the next good one.
+    private var reportedBadStatusReply = false
 
     init(id: String, extra: RemoteExtra, manager: WorkManager) {
         self.id = id
@@ -43,22 +45,30 @@ final class RemoteUnit {
     private var loop: any EventLoop { manager.loop }
     private var tlsClient: String? { extra.tlsClient.isEmpty ? nil : extra.tlsClient }
 
+    /// Writes the local record (a failure is logged, counted and kept by the manager's status keeper).
     private func save(_ body: (inout WorkStatus) -> Void) {
-        _ = try? manager.store.update(id) { s in
+        manager.statuses.update(id) { s in
             s.extraData = .remote(extra)
             body(&s)
         }
     }
 
-    /// Signs a token for the remote node when the unit asks for signed work.
-    private func withSignature(_ body: @escaping (String?) -> Void) {
-        guard extra.signWork else { return body(nil) }
-        guard let signer = manager.signer else { return body(nil) }
+    /// Signs a token for the remote node when the unit asks for signed work: `body(.success(nil))` when no
+    /// signature is wanted, `.failure` (already logged) when signing failed, so the request is not sent unsigned.
+    private func withSignature(_ body: @escaping (Result<String?, any Error>) -> Void) {
+        guard extra.signWork else { return body(.success(nil)) }
+        guard let signer = manager.signer else { return body(.success(nil)) }
         let node = extra.remoteNode
         let promise = loop.makePromise(of: String.self)
         promise.completeWithTask { try await signer.sign(audience: node) }
-        promise.futureResult.assumeIsolated().whenComplete { result in
-            body(try? result.get())
+        promise.futureResult.assumeIsolated().whenComplete { [logger] result in
+            switch result {
+            case .success(let token):
+                body(.success(token))
+            case .failure(let error):
+                logger.error("could not sign work for \(node): \(error)")
+                body(.failure(error))
+            }
         }
     }
 
@@ -79,7 +89,13 @@ final class RemoteUnit {
             case .success(let client):
                 guard !self.stopped else { return client.close() }
                 self.startClient = client
-                withSignature { signature in
+                withSignature { signed in
+                    guard case .success(let signature) = signed else {
+                        client.close()
+                        self.startClient = nil
+                        if case .failure(let error) = signed { completion(.failed("could not sign the work request: \(error)")) }
+                        return
+                    }
                     var fields: [String: JSONValue] = [
                         "command": .string("work"),
                         "subcommand": .string("submit"),
@@ -143,8 +159,19 @@ final class RemoteUnit {
 
     /// Sends the unit's stdin file to the remote session, following it while the upload goes on.
     private func sendPayload(_ client: ControlClient, then: @escaping (Result<String, ControlClientError>) -> Void) {
-        guard let path = try? manager.store.stdinPath(id) else { return then(.failure(ControlClientError("no stdin"))) }
+        let path: String
+        do {
+            path = try manager.store.stdinPath(id)
+        } catch {
+            return then(.failure(ControlClientError("no stdin: \(error)")))
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            // Sending nothing would start the remote unit with an empty payload.
+            let reason = "cannot read the payload \(path): \(String(cString: strerror(errno)))"
+            logger.error("\(reason)")
+            return then(.failure(ControlClientError(reason)))
+        }
         var offset: off_t = 0
         func next() {
             var chunk = ByteBufferAllocator().buffer(capacity: 256 << 10)
@@ -227,7 +254,12 @@ final class RemoteUnit {
                 return self.retryResults()
             }
             self.resultsClient = client
-            self.withSignature { signature in
+            self.withSignature { signed in
+                guard case .success(let signature) = signed else {
+                    client.close()
+                    self.resultsClient = nil
+                    return self.retryResults()
+                }
                 var fields: [String: JSONValue] = [
                     "command": .string("work"),
                     "subcommand": .string("results"),
@@ -252,19 +284,41 @@ final class RemoteUnit {
     }
 
     private func appendOutput(_ client: ControlClient) {
-        if stdoutFD < 0, let path = try? manager.store.stdoutPath(id) {
-            stdoutFD = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if stdoutFD < 0 {
+            // Without the local file the output would be dropped: stop this stream and retry later from
+            // the local size, so nothing is lost.
+            do {
+                let path = try manager.store.stdoutPath(id)
+                stdoutFD = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+                if stdoutFD < 0 { throw RunnerError("open \(path): \(String(cString: strerror(errno)))") }
+            } catch {
+                logger.error("cannot write the output of the remote unit: \(error)")
+                client.close()
+                resultsClient = nil
+                return retryResults()
+            }
         }
         client.readRaw(
             { [weak self] chunk in
-                guard let self, self.stdoutFD >= 0 else { return }
-                _ = WorkManager.writeAll(self.stdoutFD, chunk)
+                // Bytes of a stream given up after a failed write are not ours any more: the next one resends them.
+                guard let self, self.resultsClient === client, self.stdoutFD >= 0 else { return }
+                guard WorkManager.writeAll(self.stdoutFD, chunk) else {
+                    // Part of the chunk may be written; the next stream resumes from the local size.
+                    self.logger.error("cannot write the output of the remote unit: \(String(cString: strerror(errno)))")
+                    close(self.stdoutFD)
+                    self.stdoutFD = -1
+                    client.close()
+                    self.resultsClient = nil
+                    self.retryResults()
+                    return
+                }
                 self.manager.wake(self.id)
             },
             end: { [weak self] _ in
                 client.close()
                 guard let self else { return }
-                self.resultsClient = nil
+                // A stream dropped after a failed write may end after its replacement has started.
+                if self.resultsClient === client { self.resultsClient = nil }
                 // The remote closes the stream when its unit has ended and all output was sent:
                 // ask for the final status at once instead of waiting for the next poll.
                 self.pollStatus()
@@ -323,7 +377,18 @@ final class RemoteUnit {
     }
 
     private func mirror(_ line: String) {
-        guard case .object(let o)? = try? JSONParser.parse(line) else { return scheduleStatus(after: .seconds(1)) }
+        let o: [String: JSONValue]
+        do {
+            guard case .object(let members) = try JSONParser.parse(line) else { throw ControlClientError("not a JSON object") }
+            o = members
+        } catch {
+            // Asked again every second: warn once per run of bad replies, not every time.
+            let text = "unreadable work status reply from the remote node (asking again in 1 s): \(error): \(line.prefix(200))"
+            if reportedBadStatusReply { logger.debug("\(text)") } else { logger.warning("\(text)") }
+            reportedBadStatusReply = true
+            return scheduleStatus(after: .seconds(1))
+        }
+        reportedBadStatusReply = false
         let state: Int
         switch o["State"] {
         case .int(let v)?: state = Int(v)
@@ -382,7 +447,12 @@ final class RemoteUnit {
     func remoteCommand(_ sub: String, completion: @escaping (String?) -> Void) {
         ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
             guard case .success(let client) = result else { return completion("pending") }
-            withSignature { signature in
+            withSignature { signed in
+                guard case .success(let signature) = signed else {
+                    client.close()
+                    if case .failure(let error) = signed { completion("could not sign the \(sub) request: \(error)") }
+                    return
+                }
                 var fields: [String: JSONValue] = [
                     "command": .string("work"),
                     "subcommand": .string(sub),

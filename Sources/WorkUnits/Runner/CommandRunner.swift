@@ -7,7 +7,8 @@ import Foundation
 /// its `stdout` file (appending), records the command's PID, waits, and records how the command
 /// ended. The daemon only reads these records, so it can pick the unit up again after a restart.
 public enum CommandRunner {
-    /// Runs the unit's command; returns the runner's exit status (0 when the outcome was recorded).
+    /// Runs the unit's command; returns the runner's exit status (0 when the outcome was recorded, 3 when a
+    /// record could not be written: the reason is on stderr, which the daemon points at `runner.log`).
     public static func main(unitDirectory dir: String) -> Int32 {
         closeInheritedDescriptors()
         guard let argv = RunnerFiles.readCommand(directory: dir), !argv.isEmpty else {
@@ -47,28 +48,50 @@ public enum CommandRunner {
         close(stdoutFD)
         guard rc == 0 else {
             let message = "exec: \"\(argv[0])\": \(String(cString: strerror(rc)))"
-            try? RunnerFiles.writeJSON(["error": message], directory: dir, name: RunnerFiles.exit)
-            return 1
+            return record(["error": message], as: RunnerFiles.exit, in: dir) ? 1 : 3
         }
         let me = getpid()
-        try? RunnerFiles.writeJSON(
+        // Without runner.json the daemon cannot signal the command (cancel) or adopt it after a restart;
+        // the command still runs and its outcome is still recorded.
+        var recorded = record(
             ["runner": Int(me), "pid": Int(pid), "start": RunnerFiles.processStartTicks(me) ?? 0],
-            directory: dir,
-            name: RunnerFiles.runner
+            as: RunnerFiles.runner,
+            in: dir
         )
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = status & 0x7f == 0
         let outcome: [String: Any] = exited ? ["code": Int((status >> 8) & 0xff)] : ["signal": Int(status & 0x7f)]
-        try? RunnerFiles.writeJSON(outcome, directory: dir, name: RunnerFiles.exit)
-        return 0
+        recorded = record(outcome, as: RunnerFiles.exit, in: dir) && recorded
+        return recorded ? 0 : 3
+    }
+
+    /// Writes one of the runner's records; on failure says so on stderr (`runner.log`, which the daemon
+    /// reads when a unit ends without an outcome) and returns false.
+    private static func record(_ object: [String: Any], as name: String, in dir: String) -> Bool {
+        do {
+            try RunnerFiles.writeJSON(object, directory: dir, name: name)
+            return true
+        } catch {
+            FileHandle.standardError.write(Data("\(RunnerFiles.problemPrefix)could not record \(name) in \(dir): \(error)\n".utf8))
+            return false
+        }
     }
 
     /// Closes every descriptor above stderr that the daemon left open across exec (event loops,
     /// sockets), so neither the runner nor the command holds the daemon's listeners or locks and a
     /// restarted daemon can bind them again.
     static func closeInheritedDescriptors() {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")
+        } catch {
+            // No /proc: close every possible descriptor instead, so none is left open by accident.
+            let limit = sysconf(Int32(_SC_OPEN_MAX))
+            let end = Int32(clamping: max(3, limit > 0 ? min(limit, 1 << 16) : 1024))
+            for fd in 3..<end { close(fd) }
+            return
+        }
         for name in entries {
             if let fd = Int32(name), fd > 2 { close(fd) }
         }

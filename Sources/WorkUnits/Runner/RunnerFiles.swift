@@ -10,6 +10,10 @@ public enum RunnerFiles {
     public static let command = "command.json"
     public static let runner = "runner.json"
     public static let exit = "exit.json"
+    /// The runner's stderr (runner -> daemon): why a record could not be written, if it could not.
+    public static let log = "runner.log"
+    /// The start of a line in `runner.log` that reports a failure of the runner.
+    static let problemPrefix = "work runner: "
 
     /// How the command ended.
     public enum Exit: Equatable, Sendable {
@@ -49,7 +53,18 @@ public enum RunnerFiles {
 
     static func readJSON(directory: String, name: String) -> [String: Any]? {
         guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+        // The files are replaced atomically, so a reader never sees half of one; anything unparsable reads as
+        // "not there yet", and a unit whose runner ends without a readable outcome fails saying so.
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    /// The last failure the runner reported in `runner.log` (for the Detail of a unit that ended without a
+    /// recorded outcome), or nil if it reported none.
+    public static func runnerProblem(directory: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + log) else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        guard let last = lines.last(where: { $0.hasPrefix(problemPrefix) }) else { return nil }
+        return "Failed: " + last
     }
 
     public static func writeCommand(argv: [String], directory: String) throws {
@@ -78,6 +93,7 @@ public enum RunnerFiles {
 
     /// Start time of a process in clock ticks since boot, or nil if it does not exist.
     public static func processStartTicks(_ pid: Int32) -> UInt64? {
+        // No readable /proc/<pid>/stat means no such process, which is what nil says.
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
         else { return nil }

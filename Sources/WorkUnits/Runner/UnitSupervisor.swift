@@ -42,7 +42,8 @@ final class UnitSupervisor {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The runner's stderr: why it could not record something, read back when a unit ends without an outcome.
+        posix_spawn_file_actions_addopen(&actions, 2, directory + "/" + RunnerFiles.log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         let args = [runnerExecutable, "__work-runner", directory]
         let cArgs = args.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }

@@ -39,9 +39,19 @@ enum CertSignReqTool {
         } catch {
             throw fields.error("req", "could not read the extension request of \(reqPath): \(error)")
         }
+        // The extension is copied into the certificate as it is: one that does not decode would be signed
+        // unseen (and then refused by every peer), so it is an error here.
+        var names: SubjectAlternativeNames?
+        if let san {
+            do {
+                names = try SubjectAlternativeNames(san)
+            } catch {
+                throw fields.error("req", "could not decode the subjectAltName of certificate request \(reqPath): \(error)")
+            }
+        }
 
         if !verify {
-            let answer = confirm(summary(of: request, san: san))
+            let answer = confirm(summary(of: request, names: names))
             let response = (answer ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
             guard response == "yes" || response == "y" else {
                 throw fields.error(nil, "user declined")
@@ -82,8 +92,8 @@ enum CertSignReqTool {
     /// What the operator is asked to confirm: subject, key, signature algorithm and names.
     /// - Parameters:
     ///   - request: The request.
-    ///   - san: Its subjectAltName extension, if any.
-    static func summary(of request: CertificateSigningRequest, san: Certificate.Extension?) -> String {
+    ///   - names: Its subjectAltName names, if any.
+    static func summary(of request: CertificateSigningRequest, names: SubjectAlternativeNames?) -> String {
         var lines = ["Requested certificate:", "  Subject: \(request.subject)"]
         if let rsa = _RSA.Signing.PublicKey(request.publicKey) {
             lines.append("  Encryption Algorithm: RSA (\(rsa.keySizeInBits) bits)")
@@ -92,7 +102,7 @@ enum CertSignReqTool {
         }
         let algorithm = "\(request.signatureAlgorithm)"
         lines.append("  Signature Algorithm: \(algorithm.replacingOccurrences(of: "SignatureAlgorithm.", with: ""))")
-        if let san, let names = try? SubjectAlternativeNames(san) {
+        if let names {
             let described = SubjectAltNameRequest.describe(names)
             if !described.isEmpty {
                 lines.append("  Names:")

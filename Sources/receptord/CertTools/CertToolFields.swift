@@ -121,6 +121,7 @@ struct CertToolFields {
             }
         case .string(let s) where s.hasPrefix("["):
             guard let data = s.data(using: .utf8),
+                // A parse attempt: nil (not JSON, or not all strings) is reported just below.
                 let parsed = try? JSONSerialization.jsonObject(with: data) as? [String]
             else {
                 throw error(name, "invalid JSON list \(s)")

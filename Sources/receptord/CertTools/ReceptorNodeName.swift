@@ -17,15 +17,10 @@ enum ReceptorNodeName {
     /// - Parameter otherName: A SAN otherName.
     static func nodeID(in otherName: GeneralName.OtherName) -> String? {
         guard otherName.typeID == oid, let value = otherName.value else { return nil }
-        if let utf8 = try? ASN1UTF8String(asn1Any: value) {
-            return String(utf8)
-        }
-        if let printable = try? ASN1PrintableString(asn1Any: value) {
-            return String(printable)
-        }
-        if let ia5 = try? ASN1IA5String(asn1Any: value) {
-            return String(ia5)
-        }
+        // Type probes, one per string type Go accepts; a value of none of them is not a node ID (nil).
+        if let utf8 = try? ASN1UTF8String(asn1Any: value) { return String(utf8) }
+        if let printable = try? ASN1PrintableString(asn1Any: value) { return String(printable) }  // probe, as above
+        if let ia5 = try? ASN1IA5String(asn1Any: value) { return String(ia5) }  // probe, as above
         return nil
     }
 }

@@ -104,7 +104,13 @@ final class UDPLinkSession {
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
-                    bound.value.link = try? channel.pipeline.syncOperations.handler(type: LinkHandler.self)
+                    do {
+                        bound.value.link = try channel.pipeline.syncOperations.handler(type: LinkHandler.self)
+                    } catch {
+                        // A session with no link handler would carry nothing: close it, saying why.
+                        channel.close(promise: nil)
+                        bound.value.close(reason: "link channel has no link handler: \(error)")
+                    }
                 case .failure(let error):
                     bound.value.close(reason: "link channel failed: \(error)")
                 }
