@@ -24,6 +24,7 @@ public final class MeshCore: StreamTransport {
 
     private var router: LinkStateRouter
     private var sequenceStore: SequenceStore
+    private var reportedSequenceFailure: String?
     private var routerTimer: LoopTimer
     private var links: [String: LinkHandler] = [:]
     private var localServices: [String: ServiceAdvertisement] = [:]
@@ -50,7 +51,11 @@ public final class MeshCore: StreamTransport {
         self.logger = logger
         self.instance = UInt64.random(in: 1...UInt64.max)
         let nodeDirectory = settings.dataDirectory + "/" + settings.nodeID
-        try? FileManager.default.createDirectory(atPath: nodeDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: nodeDirectory, withIntermediateDirectories: true)
+        } catch {
+            logger.warning("cannot create the node's data directory", metadata: ["path": "\(nodeDirectory)", "error": "\(error)"])
+        }
         self.sequenceStore = SequenceStore(directory: nodeDirectory)
         self.router = LinkStateRouter(
             localNode: settings.nodeID,
@@ -118,6 +123,12 @@ public final class MeshCore: StreamTransport {
             }
         }
         sequenceStore.used(router.sequence)
+        if sequenceStore.lastFailure != reportedSequenceFailure {
+            reportedSequenceFailure = sequenceStore.lastFailure
+            if let failure = reportedSequenceFailure {
+                logger.warning("routing sequence reservation not saved", metadata: ["error": "\(failure)"])
+            }
+        }
         armRouterTimer()
     }
 
@@ -430,8 +441,11 @@ public final class MeshCore: StreamTransport {
                 handler(message)
             } else {
                 var payload = message.payload
-                if let u = try? Unreachable.decode(from: &payload) {
+                do {
+                    let u = try Unreachable.decode(from: &payload)
                     streams.unreachable(service: message.destinationService, problem: u.problem.description)
+                } catch {
+                    noteProtocolError(kind: "invalid_field", peer: message.sourceNode, detail: "unreachable report: \(error)")
                 }
             }
         }
@@ -484,6 +498,7 @@ public final class MeshCore: StreamTransport {
             let elapsed = Duration.nanoseconds(Int64((self.loop.now - started).nanoseconds))
             if message.kind == .unreachable {
                 var payload = message.payload
+                // A malformed report still ends the ping, as "unreachable" from the message's source.
                 let u = try? Unreachable.decode(from: &payload)
                 finish(PingResult(from: u?.reportingNode ?? message.sourceNode, elapsed: elapsed, error: u?.problem.description ?? "unreachable"))
             } else {

@@ -20,6 +20,8 @@ struct SequenceStore {
         if let directory {
             let file = directory + "/routing-sequence"
             self.path = file
+            // No file (a first run) or an unreadable one: start at the wall clock, which is above
+            // any earlier run's sequences on a sane clock (and the mesh's memory corrects the rest).
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
                 let value = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
             {
@@ -47,17 +49,33 @@ struct SequenceStore {
         if overflow || low >= reservedUpTo { reserve(above: sequence) }
     }
 
+    /// Why the last reservation could not be saved, or nil (the owner logs it). An unsaved
+    /// reservation costs nothing now; after a restart the wall clock and the mesh's memory of
+    /// our advertisement still put the next run above this one.
+    private(set) var lastFailure: String?
+
     private mutating func reserve(above sequence: UInt64) {
         let (next, overflow) = sequence.addingReportingOverflow(Self.block)
         reservedUpTo = overflow ? .max : next
         guard let path else { return }
         let tmp = path + ".tmp"
         let text = "\(reservedUpTo)\n"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return }
-        if let handle = FileHandle(forWritingAtPath: tmp) {
-            try? handle.synchronize()
-            try? handle.close()
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
+            lastFailure = "could not write \(tmp)"
+            return
         }
-        _ = rename(tmp, path)
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: tmp))
+            defer { try? handle.close() }  // closing after a successful sync cannot lose data
+            try handle.synchronize()
+        } catch {
+            lastFailure = "could not sync \(tmp): \(error)"
+            return
+        }
+        guard rename(tmp, path) == 0 else {
+            lastFailure = "could not rename \(tmp) to \(path): errno \(errno)"
+            return
+        }
+        lastFailure = nil
     }
 }
