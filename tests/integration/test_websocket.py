@@ -373,6 +373,9 @@ def guarded(mesh):
     ws_peer(a, port)
     mesh.start()
     wait_for_route(a, "c", via="b", timeout=5)
+    # Both directions: c drops a's messages as implausible until a's advertisement reaches it
+    # (a few ms after a routes to c), and the tests ping at once.
+    wait_for_route(c, "a", via="b", timeout=5)
     return a, b, c, port
 
 
