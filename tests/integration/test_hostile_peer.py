@@ -193,3 +193,35 @@ def test_certificate_for_another_node_id_is_refused(mesh, certs):
     wait_for_route(a, "b", timeout=5)
     peer.close()
     assert a.is_running()
+
+
+def test_names_at_the_maximum_length_work_and_over_it_are_refused(mesh):
+    """A neighbour whose node ID is exactly 255 bytes links up, and routes and pings work both
+    ways; one byte more cannot be encoded, and a length byte that claims more than the frame
+    carries closes the link."""
+    a, b, port, metrics = chain_with_metrics(mesh)
+    long_id = "n" * 255
+    peer = hp.HostilePeer(port, long_id)
+    peer.advertise_self({"a": 1.0})
+    wait_for_route(b, long_id, via="a", timeout=5)
+    assert long_id in {c["NodeID"] for c in a.status()["Connections"]}
+    # A ping from a reaches the peer, which does not answer; a's status still renders it.
+    rc, out, err = run_cli(a, "status")
+    assert rc == 0 and long_id in out, err
+    peer.close()
+    # 256 bytes cannot be said in a one-byte length: a peer that tries gets a wrapped length (0,
+    # an empty ID) followed by bytes that do not parse. The hello is refused.
+    import socket as socketlib
+    raw = socketlib.create_connection(("127.0.0.1", port), timeout=5)
+    body = struct.pack(">B", 1) + struct.pack(">B", 0) + b"m" * 256 + struct.pack(">QdI", 1, 1.0, 250)
+    raw.sendall(hp.frame(hp.HELLO, body))
+    raw.settimeout(5)
+    reply = b""
+    try:
+        while chunk := raw.recv(4096):
+            reply += chunk
+    except (ConnectionResetError, socketlib.timeout):
+        pass
+    raw.close()
+    assert reply[4:5] == bytes([hp.REJECT]), reply[:40]
+    assert_serving(a, b)
