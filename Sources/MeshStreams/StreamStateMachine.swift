@@ -218,7 +218,7 @@ public struct StreamStateMachine: Sendable {
 
     /// Stops or resumes handing received bytes to the user (backpressure towards the peer).
     public mutating func setReading(_ reading: Bool) -> [Action] {
-        guard !closedLocally else { return [] }
+        guard !closedLocally, phase != .closed else { return [] }
         self.reading = reading
         if reading && !inbound.isEmpty || reading && remoteFinReceived && !inbound.hasDeliveredInputClosed {
             emit(.inboundReady)
