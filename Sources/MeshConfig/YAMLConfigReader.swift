@@ -1,8 +1,28 @@
 import Yams
 
 /// Reads a v1 config document (a YAML list of entries) into ``ConfigItem``s.
+///
+/// Aliases are expanded as they are read, and each level of aliases to aliases multiplies the
+/// work: 300 bytes of nested ten-alias lists stand for 10^5 values and more (found by the
+/// config fuzz harness; a 376-byte file took over three minutes). Expansion therefore has a
+/// budget of ``maximumExpandedValues``; past it the file is refused with Go yaml's own words.
 enum YAMLConfigReader {
+    /// Most values (scalars, lists and maps, aliases counted each time they are used) one
+    /// document may expand to. Real configs have a few hundred.
+    static let maximumExpandedValues = 200_000
+
+    /// What is left of the expansion budget while one document is read.
+    struct Budget {
+        var remaining = YAMLConfigReader.maximumExpandedValues
+
+        mutating func spend() throws(ConfigError) {
+            remaining -= 1
+            if remaining < 0 { throw ConfigError(message: "yaml: document contains excessive aliasing") }
+        }
+    }
+
     static func items(from yaml: String) throws(ConfigError) -> [ConfigItem] {
+        var budget = Budget()
         let root: Node?
         do {
             let parser = try Parser(yaml: yaml, resolver: .basic, constructor: .default, encoding: .utf8)
@@ -19,7 +39,7 @@ enum YAMLConfigReader {
         case .sequence(let sequence):
             var items: [ConfigItem] = []
             for (offset, node) in Array(sequence).enumerated() {
-                items.append(try item(from: node, index: offset + 1))
+                items.append(try item(from: node, index: offset + 1, budget: &budget))
             }
             return items
         case .mapping:
@@ -37,7 +57,7 @@ enum YAMLConfigReader {
         }
     }
 
-    private static func item(from node: Node, index: Int) throws(ConfigError) -> ConfigItem {
+    private static func item(from node: Node, index: Int, budget: inout Budget) throws(ConfigError) -> ConfigItem {
         let name: String
         let body: Node?
         switch node {
@@ -86,7 +106,7 @@ enum YAMLConfigReader {
             return ConfigItem(name: name, index: index, fields: [bareField: value])
         case .mapping(let mapping):
             var fields: [String: ConfigValue] = [:]
-            for (keyNode, valueNode) in try mergedPairs(mapping) {
+            for (keyNode, valueNode) in try mergedPairs(mapping, budget: &budget) {
                 guard case .string(let key) = try key(keyNode) else {
                     throw ConfigError(entry: name, index: index, message: "invalid config format for \(name)")
                 }
@@ -99,7 +119,7 @@ enum YAMLConfigReader {
                         message: "field \(lowered) is given more than once"
                     )
                 }
-                fields[lowered] = try value(of: valueNode)
+                fields[lowered] = try value(of: valueNode, budget: &budget)
             }
             return ConfigItem(name: name, index: index, fields: fields)
         case .sequence, .alias:
@@ -121,23 +141,24 @@ enum YAMLConfigReader {
     }
 
     /// Converts any node to a ``ConfigValue``.
-    static func value(of node: Node) throws(ConfigError) -> ConfigValue {
+    static func value(of node: Node, budget: inout Budget) throws(ConfigError) -> ConfigValue {
+        try budget.spend()
         switch node {
         case .scalar(let scalar):
             return try YAMLScalarResolver.value(of: scalar)
         case .sequence(let sequence):
             var values: [ConfigValue] = []
             for element in Array(sequence) {
-                values.append(try value(of: element))
+                values.append(try value(of: element, budget: &budget))
             }
             return .list(values)
         case .mapping(let mapping):
             var values: [String: ConfigValue] = [:]
-            for (keyNode, valueNode) in try mergedPairs(mapping) {
+            for (keyNode, valueNode) in try mergedPairs(mapping, budget: &budget) {
                 guard case .scalar(let keyScalar) = keyNode else {
                     throw ConfigError(message: "config format invalid: map keys must be scalars")
                 }
-                values[keyScalar.string] = try value(of: valueNode)
+                values[keyScalar.string] = try value(of: valueNode, budget: &budget)
             }
             return .map(values)
         case .alias:
@@ -147,7 +168,8 @@ enum YAMLConfigReader {
 
     /// The pairs of a mapping with YAML merge keys (`<<: *anchor`) expanded;
     /// keys written in the mapping itself win over merged ones.
-    private static func mergedPairs(_ mapping: Node.Mapping) throws(ConfigError) -> [(Node, Node)] {
+    private static func mergedPairs(_ mapping: Node.Mapping, budget: inout Budget) throws(ConfigError) -> [(Node, Node)] {
+        try budget.spend()
         var own: [(Node, Node)] = []
         var merged: [(Node, Node)] = []
         for (keyNode, valueNode) in mapping {
@@ -165,7 +187,7 @@ enum YAMLConfigReader {
                     guard case .mapping(let sourceMapping) = source else {
                         throw ConfigError(message: "yaml: map merge requires map or sequence of maps as the value")
                     }
-                    merged.append(contentsOf: try mergedPairs(sourceMapping))
+                    merged.append(contentsOf: try mergedPairs(sourceMapping, budget: &budget))
                 }
             } else {
                 own.append((keyNode, valueNode))

@@ -399,3 +399,36 @@ import Testing
         #expect(ConfigError(entry: "e", field: "tls", message: "no tls-server").description == "e: field \"tls\": no tls-server")
     }
 }
+
+/// Regressions found by the fuzz harnesses (Fuzz/Reproducers/).
+@Suite("Config found by fuzzing")
+struct ConfigFuzzRegressionTests {
+    /// Nested lists of ten aliases each: every level multiplies the values to expand by ten.
+    static func aliasBomb(levels: Int) -> String {
+        var text = "- node:\n    id: x\n    a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n"
+        for level in 1..<levels {
+            let refs = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ",")
+            text += "    a\(level): &a\(level) [\(refs)]\n"
+        }
+        return text
+    }
+
+    @Test("alias expansion is bounded: a 9-level alias bomb is refused at once with Go yaml's words")
+    func aliasBomb() {
+        let started = ContinuousClock.now
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: Self.aliasBomb(levels: 9)) }
+        do {
+            _ = try ConfigLoader.parse(yaml: Self.aliasBomb(levels: 9))
+        } catch {
+            #expect("\(error)".contains("excessive aliasing"), "\(error)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    @Test("a few aliases are fine")
+    func someAliases() throws {
+        let yaml = "- node:\n    id: x\n- work-command: &w {worktype: a, command: cat}\n- work-command: {<<: *w, worktype: b}\n"
+        let config = try ConfigLoader.parse(yaml: yaml)
+        #expect(config.workCommands.map(\.workType) == ["a", "b"])
+    }
+}

@@ -202,3 +202,19 @@ struct JSONValueTests {
         #expect(JSONValue.null.stringValue == nil)
     }
 }
+
+/// Regressions found by the fuzz harnesses (Fuzz/Reproducers/).
+@Suite("JSON found by fuzzing")
+struct JSONFuzzRegressionTests {
+    @Test("numbers out of Double's range are refused, not read as infinity", arguments: ["1e330", "1e400", "-1e309", #"{"ttl":1e999}"#])
+    func outOfRange(_ text: String) {
+        #expect(throws: (any Error).self) { try JSONParser.parse(text) }
+    }
+
+    @Test("the largest finite numbers still parse and print back")
+    func largestFinite() throws {
+        let value = try JSONParser.parse("1.7976931348623157e308")
+        #expect(value == .double(1.7976931348623157e308))
+        #expect(try JSONParser.parse(value.text) == value)
+    }
+}
