@@ -273,9 +273,8 @@ public struct StreamStateMachine: Sendable {
     public var nextDeadline: NIODeadline? {
         guard phase != .closed else { return nil }
         var earliest = retransmitAt
-        for deadline in [noRouteAt, lingerAt] {
-            if let d = deadline, earliest.map({ d < $0 }) ?? true { earliest = d }
-        }
+        if let d = noRouteAt, earliest.map({ d < $0 }) ?? true { earliest = d }
+        if let d = lingerAt, earliest.map({ d < $0 }) ?? true { earliest = d }
         return earliest
     }
 
