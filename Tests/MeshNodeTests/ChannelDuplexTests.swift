@@ -16,12 +16,18 @@ private final class EventLog: ByteDuplexDelegate {
 
 @Suite("Channel duplex")
 struct ChannelDuplexTests {
-    @Test("while paused, input-closed waits for the held bytes and follows them on resume")
-    func inputClosedFollowsHeldBytes() throws {
+    /// A ChannelDuplex on a connected EmbeddedChannel.
+    static func connectedDuplex() throws -> (EmbeddedChannel, ChannelDuplex) {
         let channel = EmbeddedChannel()
         let duplex = ChannelDuplex()
         try channel.pipeline.syncOperations.addHandler(duplex)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, duplex)
+    }
+
+    @Test("while paused, input-closed waits for the held bytes and follows them on resume")
+    func inputClosedFollowsHeldBytes() throws {
+        let (channel, duplex) = try Self.connectedDuplex()
         let log = EventLog()
         duplex.duplexDelegate = log
         duplex.setReading(false)
@@ -36,10 +42,7 @@ struct ChannelDuplexTests {
     /// bytes it held (a proxied stream or a work result lost its tail).
     @Test("bytes held while paused survive the close and come out, in order, on resume")
     func pendingBytesSurviveTheClose() throws {
-        let channel = EmbeddedChannel()
-        let duplex = ChannelDuplex()
-        try channel.pipeline.syncOperations.addHandler(duplex)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let (channel, duplex) = try Self.connectedDuplex()
         let log = EventLog()
         duplex.duplexDelegate = log
         try channel.writeInbound(ByteBuffer(string: "a"))
@@ -55,10 +58,7 @@ struct ChannelDuplexTests {
 
     @Test("a close with nothing held is reported at once, paused or not")
     func closeWithNothingHeld() throws {
-        let channel = EmbeddedChannel()
-        let duplex = ChannelDuplex()
-        try channel.pipeline.syncOperations.addHandler(duplex)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let (channel, duplex) = try Self.connectedDuplex()
         let log = EventLog()
         duplex.duplexDelegate = log
         duplex.setReading(false)
@@ -68,10 +68,7 @@ struct ChannelDuplexTests {
 
     @Test("a delegate attached after the close still hears the held bytes and the close")
     func lateDelegate() throws {
-        let channel = EmbeddedChannel()
-        let duplex = ChannelDuplex()
-        try channel.pipeline.syncOperations.addHandler(duplex)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let (channel, duplex) = try Self.connectedDuplex()
         try channel.writeInbound(ByteBuffer(string: "early"))
         try channel.close().wait()
         let log = EventLog()
@@ -85,10 +82,7 @@ struct ChannelDuplexTests {
     @Test("random interleavings deliver every byte exactly once, in order", arguments: 0..<200)
     func randomInterleavings(seed: Int) throws {
         var rng = SplitMix64(seed: UInt64(seed) &* 0x9E37_79B9 &+ 1)
-        let channel = EmbeddedChannel()
-        let duplex = ChannelDuplex()
-        try channel.pipeline.syncOperations.addHandler(duplex)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let (channel, duplex) = try Self.connectedDuplex()
         final class Checker: ByteDuplexDelegate {
             weak var duplex: ChannelDuplex?
             var paused = false

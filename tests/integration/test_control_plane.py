@@ -32,6 +32,7 @@ def chain(mesh, monkeypatch):
     c.add({"work-command": {"worktype": "broken", "command": "/bin/false", "allowruntimeparams": True}})
     mesh.start()
     wait_for_route(a, "C", via="B", timeout=10)
+    wait_for_route(c, "A", via="B", timeout=10)  # both ways: tests ping and submit at once
     wait_until(lambda: any(ad["NodeID"] == "C" and ad["WorkCommands"] for ad in a.status()["Advertisements"]),
                5, desc="C's work types")
     return a, b, c

@@ -38,6 +38,7 @@ def chain(tmp_path_factory):
         a.add({"work-command": {"worktype": "echo", "command": "echo", "allowruntimeparams": True}})
         m.start()
         wait_for_route(a, "C", via="B", timeout=10)
+        wait_for_route(c, "A", via="B", timeout=10)  # both ways: tests ping and submit at once
         wait_until(lambda: len(a.status()["Advertisements"]) == 3, 5, desc="all control services advertised")
         yield a, b, c
     finally:

@@ -18,6 +18,7 @@ def chain():
         c.peer(b)
         m.start()
         wait_for_route(a, "C", via="B", timeout=10)
+        wait_for_route(c, "A", via="B", timeout=10)  # both ways: tests ping and submit at once
         wait_until(lambda: len(a.status()["Advertisements"]) == 3, 5, desc="all control services advertised")
         yield a, b, c
     finally:

@@ -43,6 +43,7 @@ def udp_chain(mesh):
     c.add({"work-command": {"worktype": "cat", "command": "cat"}})
     mesh.start()
     wait_for_route(a, "C", via="B", timeout=10)
+    wait_for_route(c, "A", via="B", timeout=10)  # both ways: tests ping and submit at once
     return a, b, c, port
 
 

@@ -25,6 +25,7 @@ def chain(mesh):
     c.add({"work-command": {"worktype": "sleeper", "command": "bash", "params": f"-c '{SLEEPER}'"}})
     mesh.start()
     wait_for_route(a, "C", via="B", timeout=10)
+    wait_for_route(c, "A", via="B", timeout=10)  # both ways: tests ping and submit at once
     wait_until(lambda: any(ad["NodeID"] == "C" and ad["WorkCommands"] for ad in a.status()["Advertisements"]),
                5, desc="C's work types to be advertised")
     return a, b, c
