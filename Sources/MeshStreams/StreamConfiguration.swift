@@ -24,8 +24,8 @@ public struct StreamConfiguration: Sendable {
 }
 
 extension Duration {
-    /// The same span as a NIO `TimeAmount`.
-    var streamTimeAmount: TimeAmount {
+    /// The same span as a NIO `TimeAmount` (MeshNode's timers use this one too).
+    public var timeAmount: TimeAmount {
         let (s, attos) = self.components
         return .nanoseconds(s &* 1_000_000_000 &+ attos / 1_000_000_000)
     }

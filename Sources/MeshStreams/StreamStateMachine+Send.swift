@@ -18,7 +18,7 @@ extension StreamStateMachine {
         let initial = configuration.initialRetransmitTimeout
         let floor = Duration.nanoseconds(initial.nanoseconds)
         let ceiling = Duration.nanoseconds(Self.maximumRTO.nanoseconds)
-        return roundTrip.timeout(initial: floor, floor: floor, ceiling: ceiling).streamTimeAmount
+        return roundTrip.timeout(initial: floor, floor: floor, ceiling: ceiling).timeAmount
     }
 
     mutating func progress(now: NIODeadline) {
@@ -75,7 +75,7 @@ extension StreamStateMachine {
     }
 
     mutating func retransmitTimeout(now: NIODeadline) {
-        if now - lastProgress > configuration.streamTimeout.streamTimeAmount {
+        if now - lastProgress > configuration.streamTimeout.timeAmount {
             let message = phase == .opening ? "timeout" : "stream timed out: no progress from \(peer)"
             emit(.send(.reset(reason: message)))
             terminate(error: message, notify: true)

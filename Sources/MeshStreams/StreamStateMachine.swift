@@ -202,7 +202,7 @@ public struct StreamStateMachine: Sendable {
         reading = false
         inbound.discard()
         if !remoteFinReceived {
-            lingerAt = now + configuration.lingerTimeout.streamTimeAmount
+            lingerAt = now + configuration.lingerTimeout.timeAmount
         }
         finishIfDone()
         return takeActions()
@@ -259,7 +259,7 @@ public struct StreamStateMachine: Sendable {
         guard phase != .closed else { return [] }
         self.hasRoute = hasRoute
         if !hasRoute {
-            if noRouteAt == nil { noRouteAt = now + configuration.noRouteGrace.streamTimeAmount }
+            if noRouteAt == nil { noRouteAt = now + configuration.noRouteGrace.timeAmount }
         } else {
             noRouteAt = nil
         }

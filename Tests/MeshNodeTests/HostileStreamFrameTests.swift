@@ -47,7 +47,7 @@ struct HostileStreamFrameTests {
         #expect(stream.phase == .open)
     }
 
-    @Test("Acks with extreme limits and counts do not trap, and never skip unsent bytes")
+    @Test("Acks with extreme limits and counts do not trap, and the stream stays open")
     func extremeAcks() throws {
         let net = StreamTestNetwork(nodes: ["A", "B"])
         let accepted = Self.listening(net)

@@ -53,8 +53,8 @@ struct StreamPair {
                 pending.append(contentsOf: ends[i].flushAck())
             case .inboundReady:
                 pending.append(contentsOf: drain(i))
-            case .closed(let error, let notify):
-                if notify || error == nil { closed[i] = .some(error) } else { closed[i] = .some(error) }
+            case .closed(let error, _):
+                closed[i] = .some(error)
             case .protocolViolation(let detail):
                 violations.append("protocol violation: \(detail)")
             case .opened, .writabilityChanged:

@@ -70,7 +70,6 @@ final class MeshStream: ByteDuplex {
     }
 
     var phase: Phase { machine.phase }
-    var isFinished: Bool { machine.isFinished }
     private var now: NIODeadline { manager.loop.now }
 
     /// Opener: sends the open request until it is answered or times out.

@@ -1,3 +1,4 @@
+import MeshStreams
 import NIOCore
 
 /// A one-shot timer on the caller's event loop, re-armable, with a non-Sendable callback.
@@ -39,12 +40,6 @@ extension EventLoop {
 }
 
 extension Duration {
-    /// The same span as a NIO `TimeAmount`.
-    var timeAmount: TimeAmount {
-        let (s, attos) = self.components
-        return .nanoseconds(s * 1_000_000_000 + attos / 1_000_000_000)
-    }
-
     /// Whole milliseconds.
     var milliseconds: Int64 {
         let (s, attos) = self.components

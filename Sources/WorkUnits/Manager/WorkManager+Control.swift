@@ -35,8 +35,9 @@ extension WorkManager {
             done(nil)
             return
         }
-        if cancelling[id] != nil {
-            cancelling[id]!.append { done(nil) }
+        if var waiting = cancelling[id] {
+            waiting.append { done(nil) }
+            cancelling[id] = waiting
             return
         }
         cancelling[id] = [{ done(nil) }]
