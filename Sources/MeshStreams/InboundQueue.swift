@@ -4,8 +4,9 @@ import NIOCore
 /// The receiving half of a byte stream as a pure value: bytes, then end-of-input, then the close,
 /// handed out only while the reader reads.
 ///
-/// This is the data contract every stream end keeps (MeshNode's `ChannelDuplex` for local
-/// sockets, ``StreamStateMachine`` for mesh streams), modelled on swift-nio-ssh's child-channel state machine:
+/// This is the data contract of a mesh stream's receiving end (``StreamStateMachine`` keeps one;
+/// MeshNode's `MeshStreamChannel` drains it on `read()`), modelled on swift-nio-ssh's child-channel
+/// state machine:
 /// - every byte appended comes out exactly once, in order, and only while `reading` is true;
 /// - input-closed comes after the last byte, at most once;
 /// - the close comes last, at most once, and only when nothing is held: a transport that goes

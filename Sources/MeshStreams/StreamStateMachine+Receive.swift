@@ -44,8 +44,11 @@ extension StreamStateMachine {
             return
         }
         if remoteFinOffset == nil { remoteFinOffset = offset }
-        if !remoteFinReceived && receivedOffset == offset { endReached() }
+        // The ack is scheduled first: reaching the end may finish the stream (we closed our side
+        // already), and the finish sends the pending ack of the peer's end. Scheduled after, it
+        // was lost, and the peer resent its end to a stream we had forgotten.
         scheduleAck()
+        if !remoteFinReceived && receivedOffset == offset { endReached() }
     }
 
     /// Every byte up to the peer's end is in: the end is queued behind them.

@@ -15,13 +15,13 @@ struct MeshStreamTests {
         let serverCollector = Collector()
         net["B"].listen(service: "svc") { stream in
             accepted = stream
-            stream.duplexDelegate = serverCollector
+            stream.delegate = serverCollector
         }
         let future = net["A"].open(node: "B", service: "svc")
         net.pump()
         let client = try #require(try future.peek()?.get())
         let clientCollector = Collector()
-        client.duplexDelegate = clientCollector
+        client.delegate = clientCollector
         return (client, clientCollector, try #require(accepted), serverCollector)
     }
 
@@ -228,7 +228,7 @@ struct MeshStreamIsolationTests {
         var collectors: [Collector] = []
         net["B"].listen(service: "svc") { stream in
             let c = Collector()
-            stream.duplexDelegate = c
+            stream.delegate = c
             accepted.append(stream)
             collectors.append(c)
         }
@@ -305,5 +305,19 @@ struct MeshStreamLifetimeTests {
         } else {
             Issue.record("B was not told the stream was reset")
         }
+    }
+
+    /// Found with the stream channel tests: the "unknown stream" answer carried the wrong
+    /// direction flag when it answered the acceptor, so the acceptor never matched it to its
+    /// stream and resent into the void until its own timeout.
+    @Test("an 'unknown stream' answer to the acceptor resets the acceptor's stream at once")
+    func unknownStreamReachesAcceptor() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, _, server, serverCollector) = try MeshStreamTests.openPair(net)
+        net["A"].remove(client)  // A forgets the stream, as a node does after it lost its state
+        server.write(ByteBuffer(string: "anyone there?"))
+        net.pump()
+        #expect(serverCollector.closedError == .some("unknown stream"))
+        #expect(net["B"].count == 0)
     }
 }

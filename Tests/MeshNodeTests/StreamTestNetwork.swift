@@ -114,7 +114,7 @@ final class StreamTestNetwork {
 }
 
 /// Collects what a stream delivers.
-final class Collector: ByteDuplexDelegate {
+final class Collector: MeshStreamDelegate {
     var bytes: [UInt8] = []
     var inputClosed = false
     var closedError: String??
@@ -124,20 +124,20 @@ final class Collector: ByteDuplexDelegate {
     var paused = false
     var onReceive: (() -> Void)?
 
-    func duplexReceived(_ buffer: ByteBuffer) {
+    func streamReceived(_ buffer: ByteBuffer) {
         bytes += buffer.readableBytesView
         onReceive?()
     }
 
-    func duplexInputClosed() {
+    func streamInputClosed() {
         inputClosed = true
     }
 
-    func duplexClosed(error: String?) {
+    func streamClosed(error: String?) {
         closedError = .some(error)
     }
 
-    func duplexWritabilityChanged(_ writable: Bool) {
+    func streamWritabilityChanged(_ writable: Bool) {
         self.writable = writable
         if writable { onWritable?() }
     }

@@ -8,7 +8,7 @@ import Testing
 @testable import MeshNode
 
 /// Collects lines from a mesh stream; completes `promise` once `wanted` lines have arrived.
-private final class StreamLineCollector: ByteDuplexDelegate {
+private final class StreamLineCollector: MeshStreamDelegate {
     private var buffer = ByteBuffer()
     private var lines: [String] = []
     private let wanted: Int
@@ -20,7 +20,7 @@ private final class StreamLineCollector: ByteDuplexDelegate {
         self.promise = promise
     }
 
-    func duplexReceived(_ received: ByteBuffer) {
+    func streamReceived(_ received: ByteBuffer) {
         var received = received
         buffer.writeBuffer(&received)
         let reader = ControlLineReader()
@@ -33,16 +33,16 @@ private final class StreamLineCollector: ByteDuplexDelegate {
         }
     }
 
-    func duplexInputClosed() {}
+    func streamInputClosed() {}
 
-    func duplexClosed(error: String?) {
+    func streamClosed(error: String?) {
         if !done {
             done = true
             promise.fail(TestTimeout(what: "lines (stream closed: \(error ?? "normally"), got \(lines))"))
         }
     }
 
-    func duplexWritabilityChanged(_ writable: Bool) {}
+    func streamWritabilityChanged(_ writable: Bool) {}
 }
 
 /// Collects lines from a socket; completes `promise` once `wanted` lines have arrived.
@@ -209,7 +209,7 @@ struct TwoNodeTests {
                 let promise = loop.makePromise(of: [String].self)
                 return a.value.core.streams.open(node: "B", service: "control").assumeIsolated().flatMap { stream in
                     let collector = StreamLineCollector(wanted: 2, promise: promise)
-                    stream.duplexDelegate = collector
+                    stream.delegate = collector
                     stream.write(ByteBuffer(string: #"{"command":"status","requested_fields":["NodeID"]}"# + "\n"))
                     return promise.futureResult.assumeIsolated().map { lines in
                         withExtendedLifetime(collector) { stream.close(error: nil) }

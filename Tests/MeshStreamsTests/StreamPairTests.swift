@@ -235,3 +235,22 @@ struct LastAckTests {
         #expect(pair.received[1].count == 1000)
     }
 }
+
+extension LastAckTests {
+    /// Found by the stream channel tests: an end that had closed its side completely (not just
+    /// half) finished the moment the peer's end arrived, before it had scheduled the ack of that
+    /// end, so the peer kept resending its end and was reset. Both ends now finish cleanly.
+    @Test("an end closed completely acknowledges the peer's end it finishes on")
+    func closedEndAcknowledgesPeersEnd() {
+        var pair = StreamPair()
+        pair.act(0) { m, now in m.write(ByteBuffer(repeating: 1, count: 500), now: now) }
+        pair.act(0) { m, now in m.close(error: nil, now: now) }
+        for _ in 0..<20 { pair.step() }
+        #expect(pair.received[1].count == 500)
+        #expect(pair.closed[0] == nil, "the closed end waits for the peer's end")
+        pair.act(1) { m, now in m.closeWrite(now: now) }
+        for _ in 0..<20 { pair.step() }
+        #expect(pair.closed[0] == .some(nil))
+        #expect(pair.closed[1] == .some(nil), "finished, not reset after resending its end")
+    }
+}

@@ -6,7 +6,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// Accepted control connections get a ``ChannelDuplex`` and a ``ControlSession`` once active.
+/// Runs `onActive` once the channel is active (at once if it already is).
 final class ActivationHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     private var onActive: (() -> Void)?
@@ -103,8 +103,9 @@ final class ControlServiceListeners {
         let context = self.context
         let logger = self.logger
         context.core.streams.listen(service: service) { stream in
-            MeshDialer.accept(stream, tls: tls, core: context.core, logger: logger) { duplex in
-                ControlSession(duplex: duplex, context: context, trusted: false, logger: logger).start()
+            // The session's greeting waits for the TLS handshake (NIOSSL holds writes until then).
+            _ = MeshDialer.accept(stream, tls: tls, core: context.core, logger: logger) { channel in
+                try channel.pipeline.syncOperations.addHandler(ControlSession(context: context, trusted: false, logger: logger))
             }
         }
         context.core.advertise(
@@ -142,13 +143,7 @@ final class ControlServiceListeners {
                         }
                     }
                     if tls != nil { try ops.addHandler(HandshakeDeadline()) }
-                    let duplex = ChannelDuplex()
-                    try ops.addHandler(duplex)
-                    try ops.addHandler(
-                        ActivationHandler {
-                            ControlSession(duplex: duplex, context: contextBound.value, trusted: trusted, logger: logger).start()
-                        }
-                    )
+                    try ops.addHandler(ControlSession(context: contextBound.value, trusted: trusted, logger: logger))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

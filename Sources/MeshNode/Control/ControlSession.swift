@@ -2,15 +2,22 @@ import Logging
 import MeshConfig
 import MeshProtocol
 import NIOCore
+import NIOSSL
 
 /// One control-service session (unix socket, TCP, TLS or mesh stream), speaking receptor's protocol:
 /// a greeting, then command lines (plain or JSON), each answered by one line, many per connection.
+/// It is the last handler of its channel's pipeline (a socket's, or a ``MeshStreamChannel``'s).
 ///
 /// Input is consumed line by line; bytes after a command line stay buffered for the command that
-/// owns them (`connect` hands them to the bridge). While an asynchronous command (ping, traceroute,
-/// connect) runs, reading pauses, so a client cannot make us buffer without bound.
-final class ControlSession: ByteDuplexDelegate {
-    private let duplex: any ByteDuplex
+/// owns them (`connect` hands them to the other end). While an asynchronous command (ping,
+/// traceroute, connect) runs, the session holds back the channel's `read()`, so a client cannot
+/// make us buffer without bound: at most what one read delivers waits in `inbound`.
+final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var channelContext: ChannelHandlerContext?
     private let context: ControlContext
     /// Unix-socket sessions skip work-signature checks (receptor's rule).
     let trusted: Bool
@@ -20,40 +27,61 @@ final class ControlSession: ByteDuplexDelegate {
     private var inputClosed = false
     private var handedOff = false
     private var closed = false
-    private var selfReference: ControlSession?
+    private var started = false
+    /// Whether the session wants input now; a `read()` while it does not is held in `readPending`.
+    private var reading = true
+    private var readPending = false
     private let logger: Logger
     /// The exchange of a `work` command in progress, if any.
     private var exchange: ControlExchange?
     /// Where payload bytes go while a command reads one (`work submit`).
     private var payloadSink: (chunk: (ByteBuffer) -> Void, end: () -> Void)?
 
-    init(duplex: any ByteDuplex, context: ControlContext, trusted: Bool, logger: Logger) {
-        self.duplex = duplex
+    init(context: ControlContext, trusted: Bool, logger: Logger) {
         self.context = context
         self.trusted = trusted
         self.logger = logger
     }
 
-    /// Sends the greeting and starts reading commands.
-    func start() {
-        selfReference = self
-        duplex.duplexDelegate = self
+    /// Sends the greeting once the channel is active.
+    private func start() {
+        guard !started else { return }
+        started = true
         writeLine("Receptor Control, node \(context.core.localNode)")
     }
 
-    // MARK: ByteDuplexDelegate
+    // MARK: channel events
 
-    func duplexReceived(_ buffer: ByteBuffer) {
+    func handlerAdded(context: ChannelHandlerContext) {
+        channelContext = context
+        if context.channel.isActive { start() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channelContext = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
         if let sink = payloadSink {
             sink.chunk(buffer)
             return
         }
-        var buffer = buffer
-        inbound.writeBuffer(&buffer)
+        var b = buffer
+        inbound.writeBuffer(&b)
         processInput()
     }
 
-    func duplexInputClosed() {
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let e = event as? ChannelEvent, e == .inputClosed else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
         inputClosed = true
         if let sink = payloadSink {
             payloadSink = nil
@@ -63,26 +91,50 @@ final class ControlSession: ByteDuplexDelegate {
         processInput()
     }
 
-    func duplexClosed(error: String?) {
+    func channelInactive(context: ChannelHandlerContext) {
         closed = true
-        selfReference = nil
         if let e = exchange {
             exchange = nil
             e.onClosed?()
         }
+        context.fireChannelInactive()
     }
 
-    func duplexWritabilityChanged(_ writable: Bool) {
-        if writable { exchange?.onWritable?() }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // An unclean TLS shutdown (TCP FIN without close_notify) is an ordinary end (the Python
+        // client sends it); a mesh reset closes the channel by itself.
+        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError { return }
+        if error is MeshStreamError { return }
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { exchange?.onWritable?() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if reading {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    private func setReading(_ on: Bool) {
+        reading = on
+        guard on, readPending, let channelContext else { return }
+        readPending = false
+        channelContext.read()
     }
 
     // MARK: work commands (ControlExchange support)
 
-    var isWritable: Bool { duplex.isWritable }
+    var isWritable: Bool { channelContext?.channel.isWritable ?? false }
 
     func write(_ buffer: ByteBuffer) {
-        guard !closed else { return }
-        duplex.write(buffer)
+        guard !closed, !handedOff, let channelContext else { return }
+        channelContext.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
     func sendLine(_ text: String) { writeLine(text) }
@@ -97,7 +149,7 @@ final class ControlSession: ByteDuplexDelegate {
             return
         }
         payloadSink = (chunk, end)
-        duplex.setReading(true)
+        setReading(true)
     }
 
     func exchangeFinished(_ e: ControlExchange, closeSession: Bool) {
@@ -141,8 +193,11 @@ final class ControlSession: ByteDuplexDelegate {
     private func finish() {
         guard !closed else { return }
         closed = true
-        duplex.close(error: nil)
-        selfReference = nil
+        guard let channelContext else { return }
+        // NIO fails writes still pending at a close: close once every queued byte is out.
+        let promise = channelContext.eventLoop.makePromise(of: Void.self)
+        channelContext.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
+        promise.futureResult.assumeIsolated().whenComplete { _ in channelContext.close(promise: nil) }
     }
 
     private func writeLine(_ text: String) {
@@ -150,7 +205,7 @@ final class ControlSession: ByteDuplexDelegate {
         b.reserveCapacity(text.utf8.count + 1)
         b.writeString(text)
         b.writeInteger(UInt8(ascii: "\n"))
-        duplex.write(b)
+        write(b)
     }
 
     private func reply(_ value: JSONValue) { writeLine(value.text) }
@@ -159,12 +214,12 @@ final class ControlSession: ByteDuplexDelegate {
     /// Runs an asynchronous command: input is paused until `body` calls its completion.
     private func runAsync(_ body: (@escaping () -> Void) -> Void) {
         busy = true
-        duplex.setReading(false)
+        setReading(false)
         body { [weak self] in
             guard let self else { return }
             self.busy = false
             if !self.closed && !self.handedOff {
-                self.duplex.setReading(true)
+                self.setReading(true)
                 self.processInput()
             }
         }
@@ -331,30 +386,51 @@ final class ControlSession: ByteDuplexDelegate {
         let target = node.lowercased() == "localhost" ? core.localNode : node
         let logger = self.logger
         runAsync { done in
-            MeshDialer.dial(core: core, node: target, service: service, tls: tls, logger: logger) { [weak self] result in
+            let remoteGlue = GlueHandler()
+            MeshDialer.dial(core: core, node: target, service: service, tls: tls, logger: logger) { channel in
+                try channel.pipeline.syncOperations.addHandler(remoteGlue)
+            }.assumeIsolated().whenComplete { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .failure(let error):
                     self.replyError("\(error)")
                     done()
                 case .success(let remote):
-                    guard !self.closed else {
-                        remote.close(error: "client went away")
+                    guard !self.closed, let channelContext = self.channelContext else {
+                        remote.triggerUserOutboundEvent(MeshStreamReset(reason: "client went away"), promise: nil)
                         return
                     }
                     self.writeLine("Connecting")
-                    self.handedOff = true
-                    let leftover = self.inbound
-                    self.inbound = ByteBuffer()
-                    if leftover.readableBytes > 0 { remote.write(leftover) }
-                    let inputWasClosed = self.inputClosed
-                    self.selfReference = nil
-                    StreamBridge(self.duplex, remote)
-                    if inputWasClosed { remote.closeWrite() }
+                    self.handOver(channelContext, to: remote, glue: remoteGlue)
                     done()
                 }
             }
         }
+    }
+
+    /// `connect` succeeded: the session leaves the pipeline and a glue joins the client's
+    /// channel with the stream. Bytes the client sent after the command line go first; an end of
+    /// input already seen is passed on.
+    private func handOver(_ channelContext: ChannelHandlerContext, to remote: MeshStreamChannel, glue remoteGlue: GlueHandler) {
+        handedOff = true
+        let leftover = inbound
+        inbound = ByteBuffer()
+        if leftover.readableBytes > 0 { remote.writeAndFlush(leftover, promise: nil) }
+        if inputClosed { remote.close(mode: .output, promise: nil) }
+        let channel = channelContext.channel
+        let localGlue = GlueHandler()
+        do {
+            try channel.pipeline.syncOperations.addHandler(localGlue, position: .after(self))
+            channel.pipeline.syncOperations.removeHandler(context: channelContext, promise: nil)
+        } catch {
+            logger.error("connect: could not join the session with the stream: \(error)")
+            remote.triggerUserOutboundEvent(MeshStreamReset(reason: "internal error"), promise: nil)
+            channel.close(promise: nil)
+            return
+        }
+        GlueHandler.connect(localGlue, remoteGlue)
+        // The session held back the channel's read while dialling: the glue makes it now.
+        if !inputClosed { channel.read() }
     }
 
     // MARK: reload

@@ -272,13 +272,17 @@ public final class MeshDaemon {
         }
     }
 
-    /// Opens a stream to (`node`, `service`), with TLS above the mesh when `tlsClient` names a
-    /// `tls-client` entry (the peer's certificate must then name `node`). Calls back once.
+    /// Opens a stream to (`node`, `service`) as a channel, with TLS above the mesh when
+    /// `tlsClient` names a `tls-client` entry (the peer's certificate must then name `node`).
+    /// `initializer` adds the handlers that consume the stream before any byte can arrive; the
+    /// channel allows remote half-closure. Calls back once, when the stream is open (and the TLS
+    /// handshake done) or has failed.
     public func openStream(
         to node: String,
         service: String,
         tlsClient: String?,
-        completion: @escaping (Result<any ByteDuplex, any Error>) -> Void
+        initializer: @escaping (any Channel) throws -> Void,
+        completion: @escaping (Result<any Channel, any Error>) -> Void
     ) {
         var setup: TLSSetup?
         if let name = tlsClient, !name.isEmpty {
@@ -288,7 +292,9 @@ public final class MeshDaemon {
             }
             setup = s
         }
-        MeshDialer.dial(core: core, node: node, service: service, tls: setup, logger: logger, completion: completion)
+        MeshDialer.dial(core: core, node: node, service: service, tls: setup, logger: logger, initializer: initializer)
+            .assumeIsolated()
+            .whenComplete { result in completion(result.map { $0 as any Channel }) }
     }
 
     /// Whether a `tls-client` entry of this name exists.

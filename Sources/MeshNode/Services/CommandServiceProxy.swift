@@ -39,8 +39,8 @@ final class CommandServiceProxy {
             entry: "command-service",
             index: entry.index,
             logger: logger
-        ) { remote in
-            Self.run(arguments, for: remote, loop: loop, logger: logger)
+        ) { remote, glue in
+            Self.run(arguments, for: remote, glue: glue, loop: loop, logger: logger)
         }
     }
 
@@ -48,20 +48,26 @@ final class CommandServiceProxy {
         core.withdrawStreamService(entry.service)
     }
 
-    private static func run(_ arguments: [String], for remote: any ByteDuplex, loop: any EventLoop, logger: Logger) {
+    private static func run(
+        _ arguments: [String],
+        for remote: MeshStreamChannel,
+        glue remoteGlue: GlueHandler,
+        loop: any EventLoop,
+        logger: Logger
+    ) {
         let terminal: PseudoTerminal
         do {
             terminal = try PseudoTerminal.spawn(arguments)
         } catch {
             logger.warning("command-service could not start its command", metadata: ["reason": "\(error)"])
-            remote.close(error: "\(error)")
+            remote.triggerUserOutboundEvent(MeshStreamReset(reason: "\(error)"), promise: nil)
             return
         }
-        remote.setReading(false)
+        let terminalGlue = NIOLoopBound(GlueHandler(), eventLoop: loop)
         NIOPipeBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
+                    try channel.pipeline.syncOperations.addHandler(terminalGlue.value)
                 }
             }
             .takingOwnershipOfDescriptor(inputOutput: terminal.primary)
@@ -69,22 +75,13 @@ final class CommandServiceProxy {
             .whenComplete { result in
                 switch result {
                 case .success(let channel):
-                    let duplex: ChannelDuplex
-                    do {
-                        duplex = try channel.pipeline.syncOperations.handler(type: ChannelDuplex.self)
-                    } catch {
-                        logger.error("command-service: the terminal channel has no duplex handler", metadata: ["reason": "\(error)"])
-                        channel.close(promise: nil)
-                        remote.close(error: "internal error")
-                        return
-                    }
-                    StreamBridge(remote, duplex)
+                    GlueHandler.connect(remoteGlue, terminalGlue.value)
                     channel.closeFuture.assumeIsolated().whenComplete { _ in reap(terminal, loop: loop, attempts: 0) }
                 case .failure(let error):
                     logger.warning("command-service could not attach the terminal", metadata: ["reason": "\(error)"])
                     kill(terminal.pid, SIGKILL)
                     reap(terminal, loop: loop, attempts: 0)
-                    remote.close(error: "\(error)")
+                    remote.triggerUserOutboundEvent(MeshStreamReset(reason: "\(error)"), promise: nil)
                 }
             }
     }

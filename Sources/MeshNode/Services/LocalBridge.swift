@@ -4,11 +4,12 @@ import NIOPosix
 import NIOSSL
 
 /// The second half of every "mesh service forwards to a local socket" proxy (`tcp-client`,
-/// `unix-socket-client`): connect the local socket, then bridge it with the mesh stream; if the
-/// connect fails, reset the stream with the reason.
+/// `unix-socket-client`): connect the local socket, then connect its glue with the stream's; if
+/// the connect fails, reset the stream with the reason.
 enum LocalBridge {
     static func connect(
-        _ remote: any ByteDuplex,
+        _ remote: MeshStreamChannel,
+        glue remoteGlue: GlueHandler,
         loop: any EventLoop,
         tls: TLSSetup? = nil,
         serverHostname: String? = nil,
@@ -16,7 +17,7 @@ enum LocalBridge {
         logger: Logger,
         dial: (ClientBootstrap) -> EventLoopFuture<any Channel>
     ) {
-        remote.setReading(false)
+        let localGlue = NIOLoopBound(GlueHandler(), eventLoop: loop)
         let bootstrap = ClientBootstrap(group: loop)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .connectTimeout(.seconds(10))
@@ -27,25 +28,46 @@ enum LocalBridge {
                             NIOSSLClientHandler(context: tls.context, serverHostname: serverHostname)
                         )
                     }
-                    try channel.pipeline.syncOperations.addHandler(ChannelDuplex())
+                    try channel.pipeline.syncOperations.addHandler(localGlue.value)
                 }
             }
         dial(bootstrap).assumeIsolated().whenComplete { result in
             switch result {
-            case .success(let channel):
-                let duplex: ChannelDuplex
-                do {
-                    duplex = try channel.pipeline.syncOperations.handler(type: ChannelDuplex.self)
-                } catch {
-                    logger.error("the connection to \(target) has no duplex handler: \(error)")
-                    channel.close(promise: nil)
-                    remote.close(error: "internal error")
-                    return
-                }
-                StreamBridge(remote, duplex)
+            case .success:
+                GlueHandler.connect(remoteGlue, localGlue.value)
             case .failure(let error):
                 logger.warning("could not connect to \(target): \(error)")
-                remote.close(error: "connection to \(target) failed: \(error)")
+                remote.triggerUserOutboundEvent(MeshStreamReset(reason: "connection to \(target) failed: \(error)"), promise: nil)
+            }
+        }
+    }
+}
+
+extension LocalBridge {
+    /// The first half of every "local socket forwards to a mesh service" proxy (`tcp-server`,
+    /// `unix-socket-server`): `local`, an accepted connection whose pipeline ends in `localGlue`,
+    /// is carried over a stream to (`node`, `service`); if the stream cannot be opened, the
+    /// connection is closed and the reason logged.
+    static func dialMesh(
+        from local: any Channel,
+        glue localGlue: GlueHandler,
+        core: MeshCore,
+        node: String,
+        service: String,
+        tls: TLSSetup?,
+        proxy: String,
+        logger: Logger
+    ) {
+        let remoteGlue = GlueHandler()
+        MeshDialer.dial(core: core, node: node, service: service, tls: tls, logger: logger) { channel in
+            try channel.pipeline.syncOperations.addHandler(remoteGlue)
+        }.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success:
+                GlueHandler.connect(localGlue, remoteGlue)
+            case .failure(let error):
+                logger.warning("\(proxy) could not reach \(node):\(service): \(error)")
+                local.close(promise: nil)
             }
         }
     }

@@ -41,21 +41,20 @@ final class TCPServerProxy {
                 do {
                     let ops = channel.pipeline.syncOperations
                     if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls.context)) }
-                    let duplex = ChannelDuplex()
-                    try ops.addHandler(duplex)
-                    duplex.setReading(false)
+                    let glue = GlueHandler()
+                    try ops.addHandler(glue)
                     try ops.addHandler(
                         ActivationHandler {
-                            MeshDialer.dial(core: coreBound.value, node: remoteNode, service: remoteService, tls: meshTLS, logger: logger) {
-                                result in
-                                switch result {
-                                case .success(let remote):
-                                    StreamBridge(duplex, remote)
-                                case .failure(let error):
-                                    logger.warning("tcp-server could not reach \(remoteNode):\(remoteService): \(error)")
-                                    duplex.close(error: "\(error)")
-                                }
-                            }
+                            LocalBridge.dialMesh(
+                                from: channel,
+                                glue: glue,
+                                core: coreBound.value,
+                                node: remoteNode,
+                                service: remoteService,
+                                tls: meshTLS,
+                                proxy: "tcp-server",
+                                logger: logger
+                            )
                         }
                     )
                     return channel.eventLoop.makeSucceededVoidFuture()
@@ -106,9 +105,10 @@ final class TCPClientProxy {
             entry: "tcp-client",
             index: nil,
             logger: logger
-        ) { remote in
+        ) { remote, glue in
             LocalBridge.connect(
                 remote,
+                glue: glue,
                 loop: loop,
                 tls: localTLS,
                 serverHostname: LinkPipeline.sniHost(address.host),

@@ -44,20 +44,20 @@ final class UnixSocketServerProxy {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let duplex = ChannelDuplex()
-                    try channel.pipeline.syncOperations.addHandler(duplex)
-                    duplex.setReading(false)
+                    let glue = GlueHandler()
+                    try channel.pipeline.syncOperations.addHandler(glue)
                     try channel.pipeline.syncOperations.addHandler(
                         ActivationHandler {
-                            MeshDialer.dial(core: coreBound.value, node: remoteNode, service: remoteService, tls: meshTLS, logger: logger) {
-                                result in
-                                switch result {
-                                case .success(let remote): StreamBridge(duplex, remote)
-                                case .failure(let error):
-                                    logger.warning("unix-socket-server could not reach \(remoteNode):\(remoteService): \(error)")
-                                    duplex.close(error: "\(error)")
-                                }
-                            }
+                            LocalBridge.dialMesh(
+                                from: channel,
+                                glue: glue,
+                                core: coreBound.value,
+                                node: remoteNode,
+                                service: remoteService,
+                                tls: meshTLS,
+                                proxy: "unix-socket-server",
+                                logger: logger
+                            )
                         }
                     )
                 }
@@ -106,8 +106,8 @@ final class UnixSocketClientProxy {
             entry: "unix-socket-client",
             index: entry.index,
             logger: logger
-        ) { remote in
-            LocalBridge.connect(remote, loop: loop, target: path, logger: logger) { $0.connect(unixDomainSocketPath: path) }
+        ) { remote, glue in
+            LocalBridge.connect(remote, glue: glue, loop: loop, target: path, logger: logger) { $0.connect(unixDomainSocketPath: path) }
         }
     }
 

@@ -15,13 +15,13 @@ struct StreamKey: Hashable, Sendable {
 
 /// One end of a mesh stream on the event loop: the pure ``StreamStateMachine`` (which holds every
 /// rule: reliability, flow control, half-close, the data contract) plus what it cannot do itself,
-/// sending frames, one timer at its next deadline, coalesced acknowledgements, and the
-/// ``ByteDuplex`` face its users (proxies, control service, work units) see.
+/// sending frames, one timer at its next deadline, coalesced acknowledgements, and the calls into
+/// its ``MeshStreamDelegate`` (the ``MeshStreamChannel`` its users see).
 ///
 /// Actions are performed in the order the machine produced them, even when a delegate callback
 /// re-enters (writes, pauses or closes from inside a callback): those queue behind, so frames
 /// leave in the order they were made.
-final class MeshStream: ByteDuplex {
+final class MeshStream {
     typealias Phase = StreamStateMachine.Phase
 
     let key: StreamKey
@@ -40,7 +40,9 @@ final class MeshStream: ByteDuplex {
     private var performing = false
     private var delivering = false
 
-    weak var duplexDelegate: (any ByteDuplexDelegate)? {
+    /// Held strongly until the stream closes (the channel also holds the stream): a channel
+    /// nobody else references stays alive while its stream runs, and the cycle ends at the close.
+    var delegate: (any MeshStreamDelegate)? {
         didSet { deliver() }
     }
 
@@ -78,7 +80,7 @@ final class MeshStream: ByteDuplex {
         perform(machine.startOpening(now: now))
     }
 
-    // MARK: ByteDuplex
+    // MARK: the user's side
 
     var isWritable: Bool { machine.isWritable }
 
@@ -134,7 +136,7 @@ final class MeshStream: ByteDuplex {
             openedPromise?.assumeIsolated().succeed(self)
             openedPromise = nil
         case .writabilityChanged(let writable):
-            duplexDelegate?.duplexWritabilityChanged(writable)
+            delegate?.streamWritabilityChanged(writable)
         case .ackDue:
             scheduleAckFlush()
         case .inboundReady:
@@ -149,20 +151,30 @@ final class MeshStream: ByteDuplex {
                 promise.fail(MeshStreamError(message: error ?? "stream closed"))
             }
             manager.remove(self)
-            if notifyUser { duplexDelegate?.duplexClosed(error: error) }
+            let user = delegate
+            delegate = nil
+            if notifyUser { user?.streamClosed(error: error) }
         }
     }
 
-    /// Hands the user what the machine releases while it reads.
+    /// Hands the user what the machine releases while it reads, in turns: after each turn the
+    /// delegate hears ``MeshStreamDelegate/streamReadBatchEnded()`` and may stop or resume reading
+    /// (a channel stops after every turn and resumes on the next `read()`).
     private func deliver() {
-        guard let d = duplexDelegate, !delivering else { return }
+        guard let d = delegate, !delivering else { return }
         delivering = true
-        while let event = machine.takeInbound() {
-            switch event {
-            case .data(let buffer): d.duplexReceived(buffer)
-            case .inputClosed: d.duplexInputClosed()
-            case .closed: break  // a mesh stream's close comes as an action, never from the queue
+        while true {
+            var deliveredAny = false
+            while let event = machine.takeInbound() {
+                deliveredAny = true
+                switch event {
+                case .data(let buffer): d.streamReceived(buffer)
+                case .inputClosed: d.streamInputClosed()
+                case .closed: break  // a mesh stream's close comes as an action, never from the queue
+                }
             }
+            guard deliveredAny, delegate === d else { break }
+            d.streamReadBatchEnded()
         }
         delivering = false
         perform(machine.deliveryPaused())
@@ -197,8 +209,14 @@ final class MeshStream: ByteDuplex {
     }
 }
 
-/// Why a stream could not be opened or was aborted.
-struct MeshStreamError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+/// Why a stream could not be opened or was aborted; a ``MeshStreamChannel`` fires it into its
+/// pipeline when its stream is reset.
+public struct MeshStreamError: Error, CustomStringConvertible, Sendable {
+    /// The reason, as the mesh gave it ("no route to node X", a peer's reset reason, "timeout").
+    public var message: String
+    public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

@@ -134,12 +134,12 @@ final class StreamManager {
         switch frame.body {
         case .open(let window) where frame.fromOpener:
             guard let accept = listeners[message.destinationService] else {
-                reply(to: message, streamID: frame.streamID, .reset(reason: "service unknown"))
+                reply(to: message, frame: frame, .reset(reason: "service unknown"))
                 return
             }
             let accepted = acceptedPerNode[message.sourceNode] ?? 0
             guard accepted < configuration.maximumAcceptedPerNode, streams.count < configuration.maximumStreams else {
-                reply(to: message, streamID: frame.streamID, .reset(reason: "too many streams"))
+                reply(to: message, frame: frame, .reset(reason: "too many streams"))
                 return
             }
             acceptedPerNode[message.sourceNode] = accepted + 1
@@ -157,7 +157,7 @@ final class StreamManager {
         case .reset:
             break
         case .ack, .fin, .data, .openAck, .open:
-            reply(to: message, streamID: frame.streamID, .reset(reason: "unknown stream"))
+            reply(to: message, frame: frame, .reset(reason: "unknown stream"))
         }
     }
 
@@ -168,8 +168,12 @@ final class StreamManager {
         }
     }
 
-    private func reply(to message: MeshMessage, streamID: UInt32, _ body: StreamFrame.Body) {
-        let frame = StreamFrame(streamID: streamID, fromOpener: false, body: body)
+    /// Answers a frame for a stream we do not have. The answer travels the other way on the
+    /// same stream, so its direction flag is the opposite of the frame's: an answer to the
+    /// acceptor's frame comes from the opener's end (with `false` always, the acceptor never
+    /// found the stream an "unknown stream" reset was for, and resent until its timeout).
+    private func reply(to message: MeshMessage, frame received: StreamFrame, _ body: StreamFrame.Body) {
+        let frame = StreamFrame(streamID: received.streamID, fromOpener: !received.fromOpener, body: body)
         var buffer = ByteBufferAllocator().buffer(capacity: 32)
         frame.encode(into: &buffer)
         core.originate(

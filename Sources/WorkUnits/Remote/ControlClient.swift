@@ -1,11 +1,16 @@
 import MeshNode
 import NIOCore
+import NIOSSL
 
 /// A client session with a remote node's control service over a mesh stream: read the greeting,
 /// send command lines, read reply lines, send a payload and half-close, or take a raw byte stream
-/// (`work results`). Callback based; everything on the mesh event loop.
-final class ControlClient: ByteDuplexDelegate {
-    private let duplex: any ByteDuplex
+/// (`work results`). Callback based; everything on the mesh event loop. It is the last handler
+/// of the stream's channel.
+final class ControlClient: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var context: ChannelHandlerContext?
     private var buffer = ByteBuffer()
     private var lineWaiters: [(Result<String, ControlClientError>) -> Void] = []
     private var rawSink: ((ByteBuffer) -> Void)?
@@ -13,11 +18,10 @@ final class ControlClient: ByteDuplexDelegate {
     private var ended: ControlClientError?
     private var inputClosed = false
     private var writableWaiter: (() -> Void)?
+    /// Why the stream ended abnormally, if the mesh said (a reset's reason).
+    private var streamError: String?
 
-    init(duplex: any ByteDuplex) {
-        self.duplex = duplex
-        duplex.duplexDelegate = self
-    }
+    init() {}
 
     /// Dials `node`'s `control` service and checks its greeting names that node.
     static func connect(
@@ -26,15 +30,20 @@ final class ControlClient: ByteDuplexDelegate {
         tlsClient: String?,
         completion: @escaping (Result<ControlClient, ControlClientError>) -> Void
     ) {
-        daemon.openStream(to: node, service: "control", tlsClient: tlsClient) { result in
+        let client = ControlClient()
+        daemon.openStream(
+            to: node,
+            service: "control",
+            tlsClient: tlsClient,
+            initializer: { channel in try channel.pipeline.syncOperations.addHandler(client) }
+        ) { result in
             switch result {
             case .failure(let error):
                 let text = "\(error)"
                 // A failed TLS handshake will not fix itself by retrying (receptor fails the unit on
                 // CRYPTO_ERROR too); anything else (no route, timeout, reset) is retried.
                 completion(.failure(text.hasPrefix("TLS handshake failed") ? ControlClientError("TLS error connecting to remote service: \(text)") : ControlClientError(connection: text)))
-            case .success(let duplex):
-                let client = ControlClient(duplex: duplex)
+            case .success:
                 var answered = false
                 // Receptor's remote-work client waits 5 s for the greeting. A plain client talking to
                 // a TLS control service (or the reverse) never gets one: say so instead of hanging.
@@ -72,22 +81,27 @@ final class ControlClient: ByteDuplexDelegate {
         var b = ByteBuffer()
         b.writeString(line)
         b.writeInteger(UInt8(ascii: "\n"))
-        duplex.write(b)
+        context?.writeAndFlush(wrapOutboundOut(b), promise: nil)
     }
 
     /// Sends raw bytes; `completion` runs when more may be written (backpressure).
     func sendRaw(_ bytes: ByteBuffer, completion: @escaping () -> Void) {
-        duplex.write(bytes)
-        if duplex.isWritable {
+        guard let context else {
+            // The stream is gone; the sender learns it from the reply it then waits for.
+            completion()
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        if context.channel.isWritable {
             completion()
         } else {
             writableWaiter = completion
         }
     }
 
-    func closeWrite() { duplex.closeWrite() }
+    func closeWrite() { context?.close(mode: .output, promise: nil) }
 
-    func close() { duplex.close(error: nil) }
+    func close() { context?.close(promise: nil) }
 
     /// Reads the next line (without its newline).
     func readLine(_ completion: @escaping (Result<String, ControlClientError>) -> Void) {
@@ -118,7 +132,8 @@ final class ControlClient: ByteDuplexDelegate {
             let view = buffer.readableBytesView
             if let nl = view.firstIndex(of: UInt8(ascii: "\n")) {
                 let length = nl - view.startIndex
-                let bytes = buffer.readBytes(length: length)!
+                // The newline lies inside the readable bytes, so this read cannot come up short.
+                let bytes = buffer.readBytes(length: length) ?? []
                 buffer.moveReaderIndex(forwardBy: 1)
                 let line = String(decoding: bytes.filter { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
                 lineWaiters.removeFirst()(.success(line))
@@ -140,9 +155,18 @@ final class ControlClient: ByteDuplexDelegate {
         end(inputClosed && ended == nil ? nil : ended)
     }
 
-    // MARK: ByteDuplexDelegate
+    // MARK: channel events
 
-    func duplexReceived(_ incoming: ByteBuffer) {
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let incoming = unwrapInboundIn(data)
         if let sink = rawSink {
             sink(incoming)
             return
@@ -152,15 +176,27 @@ final class ControlClient: ByteDuplexDelegate {
         deliverLines()
     }
 
-    func duplexInputClosed() {
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let e = event as? ChannelEvent, e == .inputClosed else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
         inputClosed = true
         deliverLines()
         finishRaw()
     }
 
-    func duplexClosed(error: String?) {
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // An unclean TLS shutdown is an ordinary end (the input-closed event follows).
+        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError { return }
+        if streamError == nil { streamError = "\(error)" }
+        // A mesh reset closes the channel by itself; anything else ends the session here.
+        if !(error is MeshStreamError) { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
         if !inputClosed && ended == nil {
-            ended = ControlClientError(connection: error ?? "stream closed")
+            ended = ControlClientError(connection: streamError ?? "stream closed")
         }
         deliverLines()
         finishRaw()
@@ -168,13 +204,15 @@ final class ControlClient: ByteDuplexDelegate {
             writableWaiter = nil
             w()
         }
+        context.fireChannelInactive()
     }
 
-    func duplexWritabilityChanged(_ writable: Bool) {
-        if writable, let w = writableWaiter {
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let w = writableWaiter {
             writableWaiter = nil
             w()
         }
+        context.fireChannelWritabilityChanged()
     }
 }
 
