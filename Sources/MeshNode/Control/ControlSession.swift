@@ -389,8 +389,10 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
             let remoteGlue = GlueHandler()
             MeshDialer.dial(core: core, node: target, service: service, tls: tls, logger: logger) { channel in
                 try channel.pipeline.syncOperations.addHandler(remoteGlue)
-            }.assumeIsolated().whenComplete { [weak self] result in
-                guard let self else { return }
+            }.assumeIsolated().whenComplete { result in
+                // The session is held here on purpose: a client that hung up while we dialled is
+                // gone from the pipeline, and a stream opened for it must still be reset below
+                // (with a weak reference it was left open, forever).
                 switch result {
                 case .failure(let error):
                     self.replyError("\(error)")
