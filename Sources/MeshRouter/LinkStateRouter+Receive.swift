@@ -14,8 +14,8 @@ extension LinkStateRouter {
     /// above ours makes us jump past it, but never past
     /// ``RoutingAdvertisement/maximumAdoptedSequence`` (a forged memory near the top of the range
     /// would otherwise leave us unable to go on). Advertisements over the caps, or with values no
-    /// honest node sends (``RoutingAdvertisement/absurdity``), are ignored and not flooded on;
-    /// callers that want to count them check ``RoutingAdvertisement/absurdity`` themselves.
+    /// honest node sends (``RoutingAdvertisement/absurdity``), are neither stored nor flooded on:
+    /// the only action is ``RouterAction/rejected(origin:from:reason:)``, which says why.
     ///
     /// - Parameters:
     ///   - advertisement: the received advertisement.
@@ -29,7 +29,9 @@ extension LinkStateRouter {
         now: Duration,
         wallClockMillis: Int64
     ) -> [RouterAction] {
-        guard Self.isAcceptable(advertisement, configuration: configuration) else { return [] }
+        if let reason = Self.rejection(of: advertisement, configuration: configuration) {
+            return [.rejected(origin: advertisement.origin, from: neighbour, reason: reason)]
+        }
         if advertisement.origin == localNode {
             return receiveOwnOrigin(advertisement, from: neighbour, now: now, wallClockMillis: wallClockMillis)
         }
@@ -118,15 +120,18 @@ extension LinkStateRouter {
         return []
     }
 
-    /// Whether `advertisement` is within the caps and well-formed enough to store.
-    private static func isAcceptable(
-        _ advertisement: RoutingAdvertisement,
+    /// Why `advertisement` cannot be stored (absurd values, or over the caps), or nil.
+    private static func rejection(
+        of advertisement: RoutingAdvertisement,
         configuration: RouterConfiguration
-    ) -> Bool {
-        guard advertisement.absurdity == nil,
-            advertisement.links.count <= configuration.maxLinksPerAdvertisement,
-            advertisement.services.count <= configuration.maxServicesPerAdvertisement
-        else { return false }
-        return true
+    ) -> String? {
+        if let absurdity = advertisement.absurdity { return absurdity }
+        if advertisement.links.count > configuration.maxLinksPerAdvertisement {
+            return "\(advertisement.links.count) links (at most \(configuration.maxLinksPerAdvertisement))"
+        }
+        if advertisement.services.count > configuration.maxServicesPerAdvertisement {
+            return "\(advertisement.services.count) services (at most \(configuration.maxServicesPerAdvertisement))"
+        }
+        return nil
     }
 }

@@ -11,4 +11,8 @@ public enum RouterAction: Sendable, Equatable {
     /// advertisement was neither stored nor flooded, and we do not re-originate (no sequence
     /// war). Reported again only for a higher sequence of that instance.
     case duplicateNode(RoutingAdvertisement)
+    /// `neighbour` sent an advertisement (for `origin`) no honest node sends, or one over the
+    /// caps: it was neither stored nor flooded. The runtime counts it as the neighbour's
+    /// protocol error; `reason` says what was wrong.
+    case rejected(origin: String, from: String, reason: String)
 }

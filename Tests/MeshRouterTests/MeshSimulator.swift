@@ -21,6 +21,8 @@ struct MeshSimulator {
         /// The deadline of the timer event currently armed, if any.
         var armedDeadline: Duration?
         var duplicateReports: [RoutingAdvertisement] = []
+        /// Advertisements the router refused (absurd or over the caps).
+        var rejections = 0
         var routesChangedCount = 0
     }
 
@@ -206,6 +208,8 @@ struct MeshSimulator {
                 hosts[host].routesChangedCount += 1
             case .duplicateNode(let ad):
                 hosts[host].duplicateReports.append(ad)
+            case .rejected:
+                hosts[host].rejections += 1
             }
         }
     }

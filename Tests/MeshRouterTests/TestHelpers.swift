@@ -59,3 +59,10 @@ extension [RouterAction] {
 
     var containsRoutesChanged: Bool { contains(.routesChanged) }
 }
+
+extension Array where Element == RouterAction {
+    /// The router refused the advertisement: nothing but `.rejected` (no send, no route change).
+    var onlyRejections: Bool {
+        !isEmpty && allSatisfy { if case .rejected = $0 { true } else { false } }
+    }
+}

@@ -114,6 +114,13 @@ public final class MeshCore: StreamTransport {
                 logger.debug("routing table changed", metadata: ["routes": "\(router.routingTable)"])
                 streams.routesChanged()
                 onRoutesChanged?()
+            case .rejected(let origin, let peer, let reason):
+                // Not stored and not flooded on by the router: counted against the sender.
+                noteProtocolError(
+                    kind: MeshProtocolError.Code.absurdValue.metricLabel,
+                    peer: peer,
+                    detail: "advertisement for \(origin): \(reason)"
+                )
             case .duplicateNode(let ad):
                 if reportedDuplicates.insert(ad.instance).inserted {
                     logger.error(
@@ -276,17 +283,13 @@ public final class MeshCore: StreamTransport {
         var actions: [RouterAction] = []
         var origins: Set<String> = []
         for ad in ads {
-            if let absurdity = ad.absurdity {
-                // Dropped here and not flooded on (the router would ignore it too; this counts it).
-                noteProtocolError(
-                    kind: MeshProtocolError.Code.absurdValue.metricLabel,
-                    peer: peer,
-                    detail: "advertisement for \(ad.origin): \(absurdity)"
-                )
-                continue
+            let result = router.receive(ad, from: peer, now: now, wallClockMillis: wallClockMillis)
+            if case .rejected = result.first {
+                // Its instance number is as untrustworthy as the rest: no restart is inferred.
+            } else if ad.origin != localNode {
+                origins.insert(ad.origin)
             }
-            actions += router.receive(ad, from: peer, now: now, wallClockMillis: wallClockMillis)
-            if ad.origin != localNode { origins.insert(ad.origin) }
+            actions += result
         }
         apply(actions)
         for origin in origins {

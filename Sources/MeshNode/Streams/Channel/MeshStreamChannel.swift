@@ -22,6 +22,10 @@ import NIOCore
 ///   ``MeshStreamError`` into the pipeline, then the channel goes inactive. A stream that finishes
 ///   both ways (ends sent and acknowledged, end of input read) closes the channel by itself.
 ///
+/// `parent` is nil, where the architecture speaks of a "child channel": a stream is not the child
+/// of one link. It is end to end, survives the loss of a hop and moves to whichever link the route
+/// takes next; what owns it is the node's ``StreamManager``.
+///
 /// The channel lives on the mesh event loop; `isActive` and `isWritable` may be read from any
 /// thread, everything else is confined to the loop (hence `@unchecked Sendable`, as NIO's own
 /// channels are).
