@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "MeshRouter", targets: ["MeshRouter"]),
         .library(name: "MeshConfig", targets: ["MeshConfig"]),
         .library(name: "MeshStreams", targets: ["MeshStreams"]),
+        // For the link-handshake and certificates harnesses (the few types they use are public).
+        .library(name: "MeshNode", targets: ["MeshNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

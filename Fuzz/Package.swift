@@ -16,12 +16,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// One harness: an executable whose entry point is libFuzzer's `main`.
-func harness(_ name: String, _ products: [String], nio: Bool = true) -> Target {
+/// One harness: an executable whose entry point is libFuzzer's `main`. `other` names products of
+/// the other dependencies (the root package's own come from `products`).
+func harness(_ name: String, _ products: [String], nio: Bool = true, other: [Target.Dependency] = []) -> Target {
     var dependencies: [Target.Dependency] = ["FuzzSupport"]
     if nio { dependencies.append("ProtocolSamples") }
     dependencies += products.map { .product(name: $0, package: rootIdentity) }
     if nio { dependencies.append(.product(name: "NIOCore", package: "swift-nio")) }
+    dependencies += other
     return .executableTarget(name: "fuzz-\(name)", dependencies: dependencies, swiftSettings: swiftSettings)
 }
 
@@ -31,6 +33,11 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The same ranges as the root package's (the certificates harness builds certificates).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "FuzzSupport", swiftSettings: swiftSettings),
@@ -52,5 +59,21 @@ let package = Package(
         harness("control", ["MeshProtocol"]),
         harness("router", ["MeshProtocol", "MeshRouter"]),
         harness("config", ["MeshConfig"], nio: false),
+        // Hello checks, the failure detector and the UDP link's reliable-datagram machine, fed
+        // datagrams through a lossy, reordering network with arbitrary timing.
+        harness("link-handshake", ["MeshProtocol", "MeshNode"]),
+        // A peer's certificate chain as DER: parsing, pins, node-ID names, the verifier.
+        harness(
+            "certificates",
+            ["MeshNode"],
+            nio: false,
+            other: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
     ]
 )

@@ -1,24 +1,33 @@
 import MeshProtocol
 
 /// The checks a link endpoint applies to its peer's hello. Pure and synchronous.
-struct LinkHandshake: Sendable {
+/// (Public for the fuzz harnesses in `Fuzz/`.)
+public struct LinkHandshake: Sendable {
     /// Our node ID.
-    var localNode: String
+    public var localNode: String
     /// Cost configured for this backend.
-    var cost: Double
+    public var cost: Double
     /// Per-peer cost overrides (listeners only).
-    var nodeCost: [String: Double]
+    public var nodeCost: [String: Double]
     /// Peers allowed on this backend; nil allows everyone.
-    var allowedPeers: Set<String>?
+    public var allowedPeers: Set<String>?
+
+    /// A handshake for a backend: our node, its cost and overrides, and who may connect.
+    public init(localNode: String, cost: Double, nodeCost: [String: Double], allowedPeers: Set<String>?) {
+        self.localNode = localNode
+        self.cost = cost
+        self.nodeCost = nodeCost
+        self.allowedPeers = allowedPeers
+    }
 
     /// Outcome of checking a hello.
-    enum Verdict: Equatable, Sendable {
+    public enum Verdict: Equatable, Sendable {
         case accept(peer: String, cost: Double)
         case reject(String)
     }
 
     /// The cost this end uses for a link to `peer`.
-    func cost(for peer: String) -> Double {
+    public func cost(for peer: String) -> Double {
         nodeCost[peer] ?? cost
     }
 
@@ -27,7 +36,7 @@ struct LinkHandshake: Sendable {
     ///   - hello: what the peer sent.
     ///   - certificateNodeIDs: node IDs found in the peer's certificate, or nil when the link is not
     ///     TLS or the config skips the check.
-    func evaluate(_ hello: LinkHello, certificateNodeIDs: [String]?) -> Verdict {
+    public func evaluate(_ hello: LinkHello, certificateNodeIDs: [String]?) -> Verdict {
         guard hello.version == LinkHello.currentVersion else {
             return .reject("unsupported link protocol version \(hello.version)")
         }

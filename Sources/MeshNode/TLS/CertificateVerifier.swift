@@ -9,23 +9,31 @@ import X509
 ///
 /// It runs as NIOSSL's custom verification callback, which replaces BoringSSL's own checks, so that
 /// the node-ID names can be captured for the link's identity check.
-struct CertificateVerifier: Sendable {
-    let roots: [Certificate]
+/// (Public for the certificates fuzz harness in `Fuzz/`.)
+public struct CertificateVerifier: Sendable {
+    public let roots: [Certificate]
     /// Where failures are reported (the link's logger).
-    let describe: String
+    public let describe: String
     /// SHA-256 (32 bytes) or SHA-512 (64 bytes) fingerprints of acceptable leaf certificates; empty
     /// accepts any leaf that validates. Any one match is enough; the chain check still applies.
-    var pins: [[UInt8]] = []
+    public var pins: [[UInt8]] = []
+
+    /// A verifier trusting `roots`, accepting only leaves matching one of `pins` (any, if empty).
+    public init(roots: [Certificate], describe: String, pins: [[UInt8]] = []) {
+        self.roots = roots
+        self.describe = describe
+        self.pins = pins
+    }
 
     /// Whether the leaf's DER matches one of ``pins``.
-    static func matchesPin(_ der: [UInt8], pins: [[UInt8]]) -> Bool {
+    public static func matchesPin(_ der: [UInt8], pins: [[UInt8]]) -> Bool {
         let sha256 = Array(SHA256.hash(data: der))
         let sha512 = Array(SHA512.hash(data: der))
         return pins.contains { $0 == sha256 || $0 == sha512 }
     }
 
     /// Parses receptor's fingerprint text: hex, colons optional, 32 or 64 bytes.
-    static func parsePin(_ text: String) -> [UInt8]? {
+    public static func parsePin(_ text: String) -> [UInt8]? {
         let hex = text.filter { $0 != ":" }
         guard hex.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
@@ -40,7 +48,7 @@ struct CertificateVerifier: Sendable {
     }
 
     /// Returns the leaf's node IDs, or throws a readable reason.
-    func verify(_ chain: [NIOSSLCertificate]) async throws -> [String] {
+    public func verify(_ chain: [NIOSSLCertificate]) async throws -> [String] {
         guard let leafRaw = chain.first else { throw TLSVerificationError("peer sent no certificate") }
         let leafDER = try leafRaw.toDERBytes()
         let leaf = try Certificate(derEncoded: leafDER)

@@ -26,31 +26,35 @@ import NIOCore
 /// Receiver: delivers in order, keeps out-of-order segments within its window, and acks after
 /// each batch of datagrams with the next expected sequence, a bitmap of the 64 sequences after
 /// it, and how far past it the sender may go (twice while it is missing something).
-struct ReliableDatagramConnection {
+/// (Public for the fuzz harnesses in `Fuzz/`.)
+public struct ReliableDatagramConnection {
     /// Tunables (defaults suit both loopback and real networks).
-    struct Configuration {
-        var segmentSize = UDPLinkPacket.maximumPayload
-        var initialWindow: Double = 32
+    public struct Configuration {
+        public var segmentSize = UDPLinkPacket.maximumPayload
+        public var initialWindow: Double = 32
         /// The window never shrinks below this (about 19 KB): a link's loss is more often noise
         /// than a queue overflowing at so small a window, and collapsing to a few segments left a
         /// lossy link waiting on timeouts.
-        var minimumWindow: Double = 16
-        var maximumWindow: Double = 4096
+        public var minimumWindow: Double = 16
+        public var maximumWindow: Double = 4096
         /// Sequences past the next expected one that the receiver buffers.
-        var receiveWindow: UInt32 = 4096
-        var initialRTO: Duration = .milliseconds(200)
-        var minimumRTO: Duration = .milliseconds(20)
+        public var receiveWindow: UInt32 = 4096
+        public var initialRTO: Duration = .milliseconds(200)
+        public var minimumRTO: Duration = .milliseconds(20)
         /// Low on purpose: a link is declared dead after 1 s of silence, so waiting longer than this
         /// between retransmissions would only let a few lost datagrams kill a healthy link.
-        var maximumRTO: Duration = .milliseconds(300)
+        public var maximumRTO: Duration = .milliseconds(300)
+
+        /// The defaults.
+        public init() {}
     }
 
     /// What a received packet produced.
-    struct Received {
+    public struct Received {
         /// Bytes now deliverable in order (possibly several segments).
-        var delivered: [ByteBuffer] = []
+        public var delivered: [ByteBuffer] = []
         /// The peer closed the connection.
-        var reset = false
+        public var reset = false
     }
 
     private struct Segment {
@@ -62,13 +66,13 @@ struct ReliableDatagramConnection {
         var lost = false
     }
 
-    let connection: UInt32
-    let configuration: Configuration
+    public let connection: UInt32
+    public let configuration: Configuration
 
     // MARK: sender state
 
     private var unsent = Deque<ByteBuffer>()
-    private(set) var unsentBytes = 0
+    public private(set) var unsentBytes = 0
     /// Segments from the oldest unacknowledged one, contiguous by sequence.
     private var segments = Deque<Segment>()
     private var inFlightBytes = 0
@@ -81,19 +85,19 @@ struct ReliableDatagramConnection {
     /// The peer accepts sequences below this.
     private var peerLimit: UInt64
     /// Segments sent and neither acknowledged nor declared lost.
-    private(set) var pipe = 0
-    private(set) var congestionWindow: Double
+    public private(set) var pipe = 0
+    public private(set) var congestionWindow: Double
     private var slowStartThreshold: Double
     private var recoveryEnd: UInt64 = 0
     private var roundTrip = RoundTripEstimator()
-    private(set) var retransmissionTimeout: Duration
+    public private(set) var retransmissionTimeout: Duration
     private var retransmissionDeadline: Duration?
     /// The most recently sent segment known to have arrived (RACK-style loss detection).
     private var newestDelivered: (sentAt: Duration, sequence: UInt64)?
     /// When the cumulative ack last moved (or data was first outstanding).
     private var lastProgress: Duration = .zero
     /// Retransmissions so far (for metrics and tests).
-    private(set) var retransmissions = 0
+    public private(set) var retransmissions = 0
 
     // MARK: receiver state
 
@@ -101,7 +105,7 @@ struct ReliableDatagramConnection {
     private var outOfOrder: [UInt64: ByteBuffer] = [:]
     private var ackPending = false
 
-    init(connection: UInt32, configuration: Configuration = Configuration()) {
+    public init(connection: UInt32, configuration: Configuration = Configuration()) {
         self.connection = connection
         self.configuration = configuration
         self.congestionWindow = configuration.initialWindow
@@ -111,13 +115,13 @@ struct ReliableDatagramConnection {
     }
 
     /// Bytes accepted for sending and not yet acknowledged (the caller stops feeding above a bound).
-    var bufferedBytes: Int { unsentBytes + inFlightBytes }
+    public var bufferedBytes: Int { unsentBytes + inFlightBytes }
 
     /// When ``timeout(now:)`` should run next, if anything is outstanding.
-    var deadline: Duration? { retransmissionDeadline }
+    public var deadline: Duration? { retransmissionDeadline }
 
     /// Whether ``outgoing(now:)`` has something to send right now.
-    var wantsToSend: Bool {
+    public var wantsToSend: Bool {
         ackPending || (!lostQueue.isEmpty && Double(pipe) < congestionWindow)
             || (unsentBytes > 0 && Double(pipe) < congestionWindow && nextSequence < peerLimit)
     }
@@ -125,7 +129,7 @@ struct ReliableDatagramConnection {
     // MARK: sending
 
     /// Queues bytes of the stream for sending.
-    mutating func write(_ bytes: ByteBuffer) {
+    public mutating func write(_ bytes: ByteBuffer) {
         guard bytes.readableBytes > 0 else { return }
         unsentBytes += bytes.readableBytes
         unsent.append(bytes)
@@ -133,7 +137,7 @@ struct ReliableDatagramConnection {
 
     /// Packets to send now: an ack if one is due, then retransmissions and new data as far as the
     /// congestion window and the peer's window allow.
-    mutating func outgoing(now: Duration, allocator: ByteBufferAllocator) -> [UDPLinkPacket] {
+    public mutating func outgoing(now: Duration, allocator: ByteBufferAllocator) -> [UDPLinkPacket] {
         var packets: [UDPLinkPacket] = []
         if ackPending {
             let ack = makeAck()
@@ -171,7 +175,7 @@ struct ReliableDatagramConnection {
     }
 
     /// The retransmission timer: everything still in flight is presumed lost.
-    mutating func timeout(now: Duration) {
+    public mutating func timeout(now: Duration) {
         guard let due = retransmissionDeadline, due <= now else { return }
         retransmissionDeadline = nil
         guard !segments.isEmpty else { return }
@@ -195,14 +199,14 @@ struct ReliableDatagramConnection {
     }
 
     /// The sender's state in one line, for the log when a session is given up.
-    var senderSummary: String {
+    public var senderSummary: String {
         let head = segments.first.map { "head \($0.sequence) sent x\($0.transmissions) lost \($0.lost) sacked \($0.sacked)" } ?? "no head"
         return "next \(nextSequence), \(segments.count) outstanding, \(head), pipe \(pipe), cwnd \(Int(congestionWindow)), "
             + "lost queue \(lostQueue.count), peer limit \(peerLimit), rto \(retransmissionTimeout), deadline \(String(describing: retransmissionDeadline))"
     }
 
     /// Whether data has been outstanding without any cumulative progress for longer than `limit`.
-    func isStalled(now: Duration, limit: Duration) -> Bool {
+    public func isStalled(now: Duration, limit: Duration) -> Bool {
         !segments.isEmpty && now - lastProgress > limit
     }
 
@@ -236,7 +240,7 @@ struct ReliableDatagramConnection {
     // MARK: receiving
 
     /// Handles a packet of this connection (the caller has matched the connection ID).
-    mutating func receive(_ packet: UDPLinkPacket, now: Duration) -> Received {
+    public mutating func receive(_ packet: UDPLinkPacket, now: Duration) -> Received {
         var result = Received()
         switch packet {
         case .data(_, let sequence, let payload):

@@ -11,17 +11,18 @@ import NIOCore
 /// Every datagram is at most ``maximumSize`` bytes, which fits the IPv6 minimum MTU (1280) after
 /// the IP and UDP headers, so links never depend on IP fragmentation (receptor sends a whole
 /// message, up to 64 KiB, as one datagram and loses it whole when any fragment is lost).
-enum UDPLinkPacket: Equatable {
+/// (Public for the fuzz harnesses in `Fuzz/`.)
+public enum UDPLinkPacket: Equatable {
     case data(connection: UInt32, sequence: UInt64, payload: ByteBuffer)
     case ack(connection: UInt32, nextExpected: UInt64, selective: UInt64, window: UInt32)
     case reset(connection: UInt32)
 
     /// Largest datagram sent: 1280 (IPv6 minimum MTU) - 40 (IPv6 header) - 8 (UDP header).
-    static let maximumSize = 1232
-    static let headerSize = 8
-    static let dataHeaderSize = headerSize + 8
+    public static let maximumSize = 1232
+    public static let headerSize = 8
+    public static let dataHeaderSize = headerSize + 8
     /// Largest payload of a data packet.
-    static let maximumPayload = maximumSize - dataHeaderSize
+    public static let maximumPayload = maximumSize - dataHeaderSize
 
     private static let magic: UInt16 = 0x524D  // "RM"
     private static let version: UInt8 = 1
@@ -33,17 +34,17 @@ enum UDPLinkPacket: Equatable {
     }
 
     /// A datagram that is not one of ours, or is cut short.
-    struct Malformed: Error, CustomStringConvertible {
-        var description: String
+    public struct Malformed: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    var connection: UInt32 {
+    public var connection: UInt32 {
         switch self {
         case .data(let c, _, _), .ack(let c, _, _, _), .reset(let c): c
         }
     }
 
-    func encode(into buffer: inout ByteBuffer) {
+    public func encode(into buffer: inout ByteBuffer) {
         buffer.writeInteger(Self.magic)
         buffer.writeInteger(Self.version)
         switch self {
@@ -64,7 +65,7 @@ enum UDPLinkPacket: Equatable {
         }
     }
 
-    func encoded(allocator: ByteBufferAllocator) -> ByteBuffer {
+    public func encoded(allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: Self.dataHeaderSize + 16 + {
             if case .data(_, _, let p) = self { return p.readableBytes }
             return 0
@@ -74,7 +75,7 @@ enum UDPLinkPacket: Equatable {
     }
 
     /// Decodes one datagram; the payload of a data packet is a slice of `datagram`.
-    static func decode(_ datagram: ByteBuffer) throws(Malformed) -> UDPLinkPacket {
+    public static func decode(_ datagram: ByteBuffer) throws(Malformed) -> UDPLinkPacket {
         var b = datagram
         guard b.readableBytes <= maximumSize else {
             throw Malformed(description: "datagram of \(b.readableBytes) bytes is larger than \(maximumSize)")
