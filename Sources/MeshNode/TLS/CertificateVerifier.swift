@@ -35,7 +35,8 @@ public struct CertificateVerifier: Sendable {
     /// Parses receptor's fingerprint text: hex, colons optional, 32 or 64 bytes.
     public static func parsePin(_ text: String) -> [UInt8]? {
         let hex = text.filter { $0 != ":" }
-        guard hex.count % 2 == 0 else { return nil }
+        // Hex digits only: `UInt8(_:radix:)` alone would also take a sign ("+f").
+        guard hex.count % 2 == 0, hex.allSatisfy(\.isHexDigit) else { return nil }
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex {
@@ -68,7 +69,9 @@ public struct CertificateVerifier: Sendable {
                 throw TLSVerificationError("\(error)")
             }
         case .couldNotValidate(let failures):
-            let reasons = failures.map { "\($0.policyFailureReason)" }.joined(separator: "; ")
+            let reasons = failures.isEmpty
+                ? "no chain to a trusted CA could be built"
+                : failures.map { "\($0.policyFailureReason)" }.joined(separator: "; ")
             throw TLSVerificationError("certificate of \(leaf.subject) did not validate: \(reasons)")
         }
     }
