@@ -102,7 +102,6 @@ let package = Package(
             name: "WorkUnits",
             dependencies: [
                 "MeshNode", "MeshConfig",
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

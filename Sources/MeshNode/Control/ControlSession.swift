@@ -2,7 +2,6 @@ import Logging
 import MeshConfig
 import MeshProtocol
 import NIOCore
-import NIOSSL
 
 /// One control-service session (unix socket, TCP, TLS or mesh stream), speaking receptor's protocol:
 /// a greeting, then command lines (plain or JSON), each answered by one line, many per connection.
@@ -101,10 +100,8 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // An unclean TLS shutdown (TCP FIN without close_notify) is an ordinary end (the Python
-        // client sends it); a mesh reset closes the channel by itself.
-        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError { return }
-        if error is MeshStreamError { return }
+        // A mesh reset closes the channel by itself.
+        if TLSShutdown.isUnclean(error) || error is MeshStreamError { return }
         context.close(promise: nil)
     }
 
@@ -193,11 +190,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
     private func finish() {
         guard !closed else { return }
         closed = true
-        guard let channelContext else { return }
-        // NIO fails writes still pending at a close: close once every queued byte is out.
-        let promise = channelContext.eventLoop.makePromise(of: Void.self)
-        channelContext.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
-        promise.futureResult.assumeIsolated().whenComplete { _ in channelContext.close(promise: nil) }
+        channelContext?.closeAfterPendingWrites()
     }
 
     private func writeLine(_ text: String) {

@@ -284,11 +284,9 @@ public final class MeshCore: StreamTransport {
         var origins: Set<String> = []
         for ad in ads {
             let result = router.receive(ad, from: peer, now: now, wallClockMillis: wallClockMillis)
-            if case .rejected = result.first {
-                // Its instance number is as untrustworthy as the rest: no restart is inferred.
-            } else if ad.origin != localNode {
-                origins.insert(ad.origin)
-            }
+            // A rejected advertisement's instance is as untrustworthy as the rest: no restart is inferred from it.
+            let rejected = result.contains { if case .rejected = $0 { true } else { false } }
+            if !rejected && ad.origin != localNode { origins.insert(ad.origin) }
             actions += result
         }
         apply(actions)

@@ -45,30 +45,36 @@ enum LocalBridge {
 
 extension LocalBridge {
     /// The first half of every "local socket forwards to a mesh service" proxy (`tcp-server`,
-    /// `unix-socket-server`): `local`, an accepted connection whose pipeline ends in `localGlue`,
-    /// is carried over a stream to (`node`, `service`); if the stream cannot be opened, the
-    /// connection is closed and the reason logged.
-    static func dialMesh(
-        from local: any Channel,
-        glue localGlue: GlueHandler,
+    /// `unix-socket-server`), set up in the accepted connection's initializer: a glue ends
+    /// `local`'s pipeline, and once the connection is active it is carried over a stream to
+    /// (`node`, `service`). If the stream cannot be opened, the connection is closed and the
+    /// reason logged.
+    static func forwardToMesh(
+        _ local: any Channel,
         core: MeshCore,
         node: String,
         service: String,
         tls: TLSSetup?,
         proxy: String,
         logger: Logger
-    ) {
-        let remoteGlue = GlueHandler()
-        MeshDialer.dial(core: core, node: node, service: service, tls: tls, logger: logger) { channel in
-            try channel.pipeline.syncOperations.addHandler(remoteGlue)
-        }.assumeIsolated().whenComplete { result in
-            switch result {
-            case .success:
-                GlueHandler.connect(localGlue, remoteGlue)
-            case .failure(let error):
-                logger.warning("\(proxy) could not reach \(node):\(service): \(error)")
-                local.close(promise: nil)
+    ) throws {
+        let localGlue = GlueHandler()
+        try local.pipeline.syncOperations.addHandler(localGlue)
+        try local.pipeline.syncOperations.addHandler(
+            ActivationHandler {
+                let remoteGlue = GlueHandler()
+                MeshDialer.dial(core: core, node: node, service: service, tls: tls, logger: logger) { channel in
+                    try channel.pipeline.syncOperations.addHandler(remoteGlue)
+                }.assumeIsolated().whenComplete { result in
+                    switch result {
+                    case .success:
+                        GlueHandler.connect(localGlue, remoteGlue)
+                    case .failure(let error):
+                        logger.warning("\(proxy) could not reach \(node):\(service): \(error)")
+                        local.close(promise: nil)
+                    }
+                }
             }
-        }
+        )
     }
 }

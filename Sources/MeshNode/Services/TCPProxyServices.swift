@@ -41,21 +41,14 @@ final class TCPServerProxy {
                 do {
                     let ops = channel.pipeline.syncOperations
                     if let tls { try ops.addHandler(NIOSSLServerHandler(context: tls.context)) }
-                    let glue = GlueHandler()
-                    try ops.addHandler(glue)
-                    try ops.addHandler(
-                        ActivationHandler {
-                            LocalBridge.dialMesh(
-                                from: channel,
-                                glue: glue,
-                                core: coreBound.value,
-                                node: remoteNode,
-                                service: remoteService,
-                                tls: meshTLS,
-                                proxy: "tcp-server",
-                                logger: logger
-                            )
-                        }
+                    try LocalBridge.forwardToMesh(
+                        channel,
+                        core: coreBound.value,
+                        node: remoteNode,
+                        service: remoteService,
+                        tls: meshTLS,
+                        proxy: "tcp-server",
+                        logger: logger
                     )
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -44,21 +44,14 @@ final class UnixSocketServerProxy {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let glue = GlueHandler()
-                    try channel.pipeline.syncOperations.addHandler(glue)
-                    try channel.pipeline.syncOperations.addHandler(
-                        ActivationHandler {
-                            LocalBridge.dialMesh(
-                                from: channel,
-                                glue: glue,
-                                core: coreBound.value,
-                                node: remoteNode,
-                                service: remoteService,
-                                tls: meshTLS,
-                                proxy: "unix-socket-server",
-                                logger: logger
-                            )
-                        }
+                    try LocalBridge.forwardToMesh(
+                        channel,
+                        core: coreBound.value,
+                        node: remoteNode,
+                        service: remoteService,
+                        tls: meshTLS,
+                        proxy: "unix-socket-server",
+                        logger: logger
                     )
                 }
             }

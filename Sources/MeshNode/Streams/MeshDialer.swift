@@ -53,8 +53,7 @@ enum MeshDialer {
             return loop.makeFailedFuture(error)
         case .success(let channel):
             guard let handshake else { return loop.makeSucceededFuture(channel) }
-            let bound = NIOLoopBound(channel, eventLoop: loop)
-            return handshake.map { bound.value }
+            return handshake.map { channel }
         }
     }
 }

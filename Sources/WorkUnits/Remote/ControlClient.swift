@@ -1,6 +1,5 @@
 import MeshNode
 import NIOCore
-import NIOSSL
 
 /// A client session with a remote node's control service over a mesh stream: read the greeting,
 /// send command lines, read reply lines, send a payload and half-close, or take a raw byte stream
@@ -187,8 +186,7 @@ final class ControlClient: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // An unclean TLS shutdown is an ordinary end (the input-closed event follows).
-        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError { return }
+        if TLSShutdown.isUnclean(error) { return }
         if streamError == nil { streamError = "\(error)" }
         // A mesh reset closes the channel by itself; anything else ends the session here.
         if !(error is MeshStreamError) { context.close(promise: nil) }

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOSSL
 
 /// Joins two channels on one event loop into one pipe (a local socket and a mesh stream, a mesh
 /// stream and a command's terminal, a control session handed over by `connect`): what one reads
@@ -105,9 +104,7 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // An unclean TLS shutdown (TCP FIN without close_notify) is an ordinary end for us, as it
-        // is for Go's TLS stack and the Python client that sends it; the input-closed event follows.
-        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError { return }
+        if TLSShutdown.isUnclean(error) { return }
         // The mesh reset the stream: the channel is closing already.
         if error is MeshStreamError {
             wasReset = true
@@ -172,8 +169,7 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func partnerCloseOutput() {
-        guard let context else { return }
-        afterPendingWrites(context) { context.close(mode: .output, promise: nil) }
+        context?.closeAfterPendingWrites(mode: .output)
     }
 
     private func partnerClose(abruptly: Bool) {
@@ -182,15 +178,7 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if abruptly {
             context.close(promise: nil)
         } else {
-            // NIO fails writes still pending at a close: close once every queued byte is out.
-            afterPendingWrites(context) { context.close(promise: nil) }
+            context.closeAfterPendingWrites()
         }
-    }
-
-    /// Runs `body` when every write issued so far has completed (write promises complete in order).
-    private func afterPendingWrites(_ context: ChannelHandlerContext, _ body: @escaping () -> Void) {
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
-        promise.futureResult.assumeIsolated().whenComplete { _ in body() }
     }
 }
