@@ -70,7 +70,7 @@ struct LinkFuzzTests {
         var b = ByteBuffer()
         switch rng.next() % 100 {
         case 0...1:
-            LinkFrame.heartbeat(LinkHeartbeat(isReply: rng.next() % 2 == 0, timestamp: randomU64(&rng))).encode(into: &b)
+            LinkFrame.heartbeat(LinkHeartbeat(kind: LinkHeartbeat.Kind(rawValue: UInt8(rng.next() % 3)) ?? .keepalive, timestamp: randomU64(&rng))).encode(into: &b)
         case 2...30:
             LinkFrame.routing((0..<(rng.next() % 3 + 1)).map { _ in randomAdvertisement(&rng) }).encode(into: &b)
         case 31...97:

@@ -187,13 +187,14 @@ final class LinkPair {
     }
 }
 
-private func isHeartbeatRequest(_ frame: LinkFrame) -> Bool {
-    if case .heartbeat(let hb) = frame { return !hb.isReply }
+/// A heartbeat an end sent of its own accord (a keepalive or a request, not a reply).
+private func isOwnHeartbeat(_ frame: LinkFrame) -> Bool {
+    if case .heartbeat(let hb) = frame { return hb.kind != .reply }
     return false
 }
 
-private func isHeartbeatReply(_ frame: LinkFrame) -> Bool {
-    if case .heartbeat(let hb) = frame { return hb.isReply }
+private func isHeartbeat(_ frame: LinkFrame, _ kind: LinkHeartbeat.Kind) -> Bool {
+    if case .heartbeat(let hb) = frame { return hb.kind == kind }
     return false
 }
 
@@ -235,28 +236,68 @@ struct LinkHandlerTests {
         #expect(pair.sentByA.contains { if case .routing = $0 { return true } else { return false } })
     }
 
-    @Test("an idle link sends one heartbeat per interval each way and measures the round trip")
+    @Test("an idle link carries one heartbeat each way per interval, the listener answering the dialer's")
     func heartbeats() throws {
         let pair = try LinkPair()
         defer { pair.close() }
         try pair.connect()
-        try pair.advance(by: .milliseconds(50))
+        // Past the routing floods (each end floods what it learnt after 100 ms of coalescing).
+        try pair.advance(by: .milliseconds(300))
+        #expect(pair.sentByB.contains { if case .routing = $0 { true } else { false } })
         pair.sentByA.removeAll()
         pair.sentByB.removeAll()
 
-        for step in 1...8 {
+        // Step by step: within each 250 ms interval the dialer sends one heartbeat and the
+        // listener's comes back in the same instant (the pump delivers at once): a keepalive, a
+        // request (its probe, which the dialer echoes) or the echo of the dialer's request.
+        var ownA = 0
+        var allB = 0
+        for _ in 1...40 {
             pair.loop.advanceTime(by: .milliseconds(250))
             try pair.pump()
-            #expect(pair.sentByA.filter(isHeartbeatRequest).count == step)
-            #expect(pair.sentByB.filter(isHeartbeatRequest).count == step)
+            let a = pair.sentByA.filter(isOwnHeartbeat).count
+            let b = pair.sentByB.count
+            #expect(a == ownA + 1, "dialer: \(a - ownA) heartbeats in one interval")
+            #expect(b == allB + 1, "listener: \(b - allB) frames in one interval")
+            ownA = a
+            allB = b
         }
-        // Every request was answered.
-        #expect(pair.sentByA.filter(isHeartbeatReply).count == 8)
-        #expect(pair.sentByB.filter(isHeartbeatReply).count == 8)
-        // Requests leave at the tick (multiples of 250 ms); the pump delivers at the end of each step,
-        // 50 ms later, and the reply comes straight back: the measured round trip is 50 ms.
-        #expect(pair.a.handler.lastRTT == .milliseconds(50))
+        // Over 10 s: 40 each way, of which a request (probe) every 5 s on each end, each answered.
+        let requestsA = pair.sentByA.filter { isHeartbeat($0, .request) }.count
+        let requestsB = pair.sentByB.filter { isHeartbeat($0, .request) }.count
+        #expect((1...3).contains(requestsA) && (1...3).contains(requestsB), "\(requestsA) / \(requestsB)")
+        #expect(pair.sentByB.filter { isHeartbeat($0, .reply) }.count == requestsA)
+        #expect(pair.sentByA.filter { isHeartbeat($0, .reply) }.count == requestsB)
+        // Nothing else went over the idle link.
+        #expect(pair.sentByA.allSatisfy { if case .heartbeat = $0 { true } else { false } })
+        #expect(pair.sentByB.allSatisfy { if case .heartbeat = $0 { true } else { false } })
+        // Both ends measured a round trip (zero here: the pump delivers in the same instant).
+        #expect(pair.a.handler.lastRTT == .zero)
+        #expect(pair.b.handler.lastRTT == .zero)
         #expect(pair.a.isEstablished && pair.b.isEstablished)
+    }
+
+    @Test("with the dialer's heartbeats lost, the listener keeps the link alive on its own timer")
+    func listenerSendsOnItsOwn() throws {
+        let pair = try LinkPair()
+        defer { pair.close() }
+        try pair.connect()
+        try pair.advance(by: .milliseconds(150))
+        pair.sentByB.removeAll()
+        // A's heartbeats never reach B (B's reach A). With nothing to answer, B sends on its own
+        // timer, 312.5 ms after its last frame (a quarter interval behind the dialer's pace): its
+        // last frame was the routing flood at 100 ms, so heartbeats at 412.5 and 725 ms. It hears
+        // nothing after that flood and declares A dead 1 s later.
+        pair.deliverToB = { frame in
+            if case .heartbeat = frame { return false }
+            return true
+        }
+        try pair.advance(by: .milliseconds(700), step: .milliseconds(5))
+        let own = pair.sentByB.filter(isOwnHeartbeat).count
+        #expect(own == 2, "\(own) heartbeats from the listener by 850 ms")
+        #expect(pair.b.isEstablished)
+        try pair.advance(by: .milliseconds(400), step: .milliseconds(5))
+        #expect(!pair.b.isEstablished)
     }
 
     @Test("a silent peer is declared dead after deadTimeout, and the route goes")
@@ -273,9 +314,10 @@ struct LinkHandlerTests {
         let detectedAfter = pair.loop.now - pair.lastDeliveredToA
 
         #expect(!pair.a.isEstablished)
-        // Not before deadTimeout of silence, and at most one check interval (250 ms) after it.
+        // Not before deadTimeout of silence; the timer is armed for that very deadline, so no
+        // later than the test's 10 ms step after it.
         #expect(detectedAfter >= .seconds(1), "\(detectedAfter)")
-        #expect(detectedAfter <= .milliseconds(1250), "\(detectedAfter)")
+        #expect(detectedAfter <= .milliseconds(1010), "\(detectedAfter)")
         #expect(pair.a.core.connections.isEmpty)
         #expect(pair.a.core.routingTable["B"] == nil)
         #expect(!pair.a.channel.isActive)
@@ -302,7 +344,10 @@ struct LinkHandlerTests {
         }
         #expect(pair.a.isEstablished)
         #expect(pair.a.core.connections.map(\.node) == ["B"])
-        #expect(pair.sentByB.filter(isHeartbeatRequest).count >= 15)
+        // Traffic is life both ways, so a busy link carries no heartbeats at all (at most the
+        // first, before the pings began).
+        #expect(pair.sentByB.filter(isOwnHeartbeat).count <= 1)
+        #expect(pair.sentByA.filter(isOwnHeartbeat).count <= 1)
     }
 
     @Test("ping over the link gets an answer from the peer")
@@ -376,7 +421,7 @@ struct LinkHandlerTests {
         // Heartbeats still go out while data is stuck.
         pair.loop.advanceTime(by: .milliseconds(250))
         try pair.pump()
-        #expect(pair.sentByA.contains(where: isHeartbeatRequest))
+        #expect(pair.sentByA.contains(where: isOwnHeartbeat))
         let messagesSent: () -> [UInt8] = {
             pair.sentByA.compactMap { frame in
                 guard case .message(let m) = frame else { return nil }
@@ -414,7 +459,7 @@ struct LinkHandlerTests {
         let end = try LinkEnd(node: "B", role: .listener, loop: loop, dataDirectory: directory)
         try end.activate()
         var buffer = ByteBuffer()
-        LinkFrame.heartbeat(LinkHeartbeat(isReply: false, timestamp: 1)).encode(into: &buffer)
+        LinkFrame.heartbeat(LinkHeartbeat(kind: .request, timestamp: 1)).encode(into: &buffer)
         try end.channel.writeInbound(buffer)
         loop.run()
         let sent = try end.takeOutbound().flatMap(decodeFrames)

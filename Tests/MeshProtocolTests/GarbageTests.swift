@@ -71,11 +71,16 @@ struct GarbageTests {
         var rng = SplitMix64(seed: seed)
         var frames = 0
         var errors = 0
+        let valid = Samples.linkFrames.map(body)
         for _ in 0..<2000 {
-            // Mostly small length prefixes, so the decoder gets to the bodies.
+            // Mostly small length prefixes, so the decoder gets to the bodies; random bodies and
+            // valid ones with a few bytes changed.
             var stream: [UInt8] = []
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
-                let body = Self.randomBody(&rng, typeBytes: 1...5)
+                let body =
+                    Bool.random(using: &rng)
+                    ? Self.randomBody(&rng, typeBytes: 1...5)
+                    : Self.mutate(valid[Int.random(in: 0..<valid.count, using: &rng)], &rng)
                 let declared = Bool.random(using: &rng) ? body.count : Int.random(in: 0...100, using: &rng)
                 stream += be(UInt32(declared)) + body
             }

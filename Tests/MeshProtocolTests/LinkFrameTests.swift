@@ -53,7 +53,7 @@ struct LinkFrameTests {
     @Test("heartbeat, reject and message wire layout")
     func otherLayouts() {
         #expect(
-            wire(.heartbeat(LinkHeartbeat(isReply: true, timestamp: 0x0A0B))).bytes
+            wire(.heartbeat(LinkHeartbeat(kind: .reply, timestamp: 0x0A0B))).bytes
                 == be(UInt32(10)) + [2, 1] + be(UInt64(0x0A0B))
         )
         #expect(wire(.reject(reason: "no")).bytes == be(UInt32(5)) + [4, 0, 2, 0x6E, 0x6F])
@@ -116,7 +116,7 @@ struct LinkFrameTests {
     @Test("the decoder waits for the whole frame and consumes nothing meanwhile")
     func needsMoreData() throws {
         var decoder = LinkFrameDecoder()
-        let bytes = wire(.heartbeat(LinkHeartbeat(isReply: false, timestamp: 7))).bytes
+        let bytes = wire(.heartbeat(LinkHeartbeat(kind: .request, timestamp: 7))).bytes
         for cut in 0..<bytes.count {
             var buffer = ByteBuffer(bytes: Array(bytes[..<cut]))
             #expect(try decoder.decode(buffer: &buffer) == nil)
@@ -231,10 +231,14 @@ struct LinkFrameTests {
         }
     }
 
-    @Test("heartbeat reply flag: any non-zero byte means reply")
-    func heartbeatFlag() throws {
-        #expect(try decodeBody([2, 0x02] + be(UInt64(5))) == .heartbeat(LinkHeartbeat(isReply: true, timestamp: 5)))
-        #expect(try decodeBody([2, 0x00] + be(UInt64(5))) == .heartbeat(LinkHeartbeat(isReply: false, timestamp: 5)))
+    @Test("heartbeat kinds: 0 request, 1 reply, 2 keepalive; any other byte is refused")
+    func heartbeatKinds() throws {
+        #expect(try decodeBody([2, 0x00] + be(UInt64(5))) == .heartbeat(LinkHeartbeat(kind: .request, timestamp: 5)))
+        #expect(try decodeBody([2, 0x01] + be(UInt64(5))) == .heartbeat(LinkHeartbeat(kind: .reply, timestamp: 5)))
+        #expect(try decodeBody([2, 0x02] + be(UInt64(0))) == .heartbeat(.keepalive))
+        for kind: UInt8 in [3, 0x7F, 0xFF] {
+            #expect(protocolErrorCode { _ = try decodeBody([2, kind] + be(UInt64(5))) } == .invalidField)
+        }
     }
 
     @Test("a reason longer than 65535 bytes is cut on a character boundary, so it still decodes")

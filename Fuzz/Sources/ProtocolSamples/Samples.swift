@@ -81,8 +81,9 @@ public enum Samples {
     public static var linkFrames: [LinkFrame] {
         [
             .hello(LinkHello(nodeID: "control", instance: 0xDEAD_BEEF, cost: 1.0, heartbeatIntervalMillis: 1_000)),
-            .heartbeat(LinkHeartbeat(isReply: false, timestamp: 987_654_321)),
-            .heartbeat(LinkHeartbeat(isReply: true, timestamp: 987_654_321)),
+            .heartbeat(LinkHeartbeat(kind: .request, timestamp: 987_654_321)),
+            .heartbeat(.keepalive),
+            .heartbeat(LinkHeartbeat(kind: .reply, timestamp: 987_654_321)),
             .routing(advertisements),
             .routing([]),
             .reject(reason: "node ID does not match the certificate"),

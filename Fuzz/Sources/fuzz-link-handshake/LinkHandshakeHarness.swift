@@ -10,7 +10,8 @@
 // delivered, duplicated, dropped or reordered, the clock jumps, timers fire. What the receiver
 // delivers goes through `LinkFrameDecoder` as a link's byte stream would; every hello decoded
 // (there, or from a frame body in the input) is evaluated by `LinkHandshake`; every datagram and
-// frame counts as life to the `FailureDetector`. Hostile datagrams go through
+// frame counts as life to the `FailureDetector`, every write as a frame sent, and every heartbeat
+// decoded is one it hears. Hostile datagrams go through
 // `UDPLinkPacket.decode`: data to a third receiver that tags each payload with its sequence,
 // acks and resets to the sender or the receiver.
 //

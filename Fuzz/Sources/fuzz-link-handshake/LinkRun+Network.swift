@@ -160,6 +160,7 @@ extension LinkRun {
         for frame in decoded {
             detector.received(now: now)
             if case .hello(let hello) = frame { checkHello(hello, setup) }
+            if case .heartbeat(let heartbeat) = frame { detector.heard(heartbeat.kind, now: now) }
         }
     }
 

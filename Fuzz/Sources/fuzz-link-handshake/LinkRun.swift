@@ -134,6 +134,7 @@ struct LinkRun {
         guard !bytes.isEmpty, written.count + bytes.count <= setup.writeLimit else { return }
         written += bytes
         sender.write(ByteBuffer(bytes: bytes))
+        detector.sent(now: now)
     }
 
     /// The clock moves on by an amount taken from `b`; due timers fire, the detector ticks.

@@ -28,6 +28,8 @@ struct LinkSetup {
     var reliable = ReliableDatagramConnection.Configuration()
     var heartbeatInterval: Duration
     var deadTimeout: Duration
+    /// The detector's end: the dialer leads, the listener follows.
+    var pace: FailureDetector.Pace
     /// Most bytes the sender is given: enough segments to reach the windows' edges, few enough
     /// that the final drain stays quick.
     var writeLimit: Int
@@ -61,6 +63,7 @@ struct LinkSetup {
         certificateNodeIDs = h & 0x80 != 0 ? names(in: c) : nil
         heartbeatInterval = [.milliseconds(250), .seconds(1), .milliseconds(10), .zero][Int(d & 3)]
         deadTimeout = [.seconds(1), .seconds(3), .milliseconds(250), .zero][Int(d >> 2 & 3)]
+        pace = d & 0x10 == 0 ? .leading : .following
     }
 }
 

@@ -106,7 +106,12 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func start(context: ChannelHandlerContext) {
         guard detector == nil else { return }
         let now = context.eventLoop.monotonicNow
-        detector = FailureDetector(heartbeatInterval: core.heartbeatInterval, deadTimeout: core.deadTimeout, now: now)
+        detector = FailureDetector(
+            heartbeatInterval: core.heartbeatInterval,
+            deadTimeout: core.deadTimeout,
+            pace: role == .dialer ? .leading : .following,
+            now: now
+        )
         if role == .dialer {
             sendControl(.hello(makeHello(cost: handshake.cost)))
         }
@@ -144,15 +149,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .established(let peer):
             switch frame {
             case .heartbeat(let hb):
-                if hb.isReply {
-                    // Our own timestamp echoed; a value we cannot have sent is ignored.
-                    let now = context.eventLoop.monotonicNow
-                    if hb.timestamp <= UInt64(max(0, now.nanoseconds)) {
-                        lastRTT = now - .nanoseconds(Int64(truncatingIfNeeded: hb.timestamp))
-                    }
-                } else {
-                    sendControl(.heartbeat(LinkHeartbeat(isReply: true, timestamp: hb.timestamp)))
-                }
+                heardHeartbeat(hb, context: context)
             case .routing(let ads):
                 core.receivedRouting(ads, from: peer)
             case .message(let message):
@@ -194,25 +191,59 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    // MARK: liveness
+
+    /// The deadline the liveness timer is armed for.
+    private var tickArmedFor: Duration?
+
+    /// Arms the liveness timer for the detector's next deadline, unless it is armed for that
+    /// already. Called after heartbeats and ticks, never per data frame: a deadline that data
+    /// traffic moved later costs at most one early wakeup, which re-arms.
     private func scheduleTick() {
-        guard let detector else { return }
-        let interval = min(detector.heartbeatInterval, detector.deadTimeout / 4)
-        timer?.schedule(in: interval.timeAmount) { [weak self] in self?.tick() }
+        guard let detector, case .established = state else { return }
+        let deadline = detector.nextTick
+        if tickArmedFor == deadline, timer?.isArmed == true { return }
+        tickArmedFor = deadline
+        timer?.schedule(at: deadline) { [weak self] in
+            self?.tickArmedFor = nil
+            self?.tick()
+        }
     }
 
     private func tick() {
         guard let context, case .established = state else { return }
-        switch detector?.tick(now: context.eventLoop.monotonicNow) ?? .none {
+        let now = context.eventLoop.monotonicNow
+        guard let action = detector?.tick(now: now) else { return }
+        if perform(action, echoing: 0, now: now) { scheduleTick() }
+    }
+
+    /// A heartbeat from the peer: a reply is our own timestamp back (a value we cannot have sent
+    /// is ignored); a request is echoed; a keepalive may be answered with ours.
+    private func heardHeartbeat(_ hb: LinkHeartbeat, context: ChannelHandlerContext) {
+        let now = context.eventLoop.monotonicNow
+        if hb.kind == .reply, hb.timestamp <= UInt64(max(0, now.nanoseconds)) {
+            lastRTT = now - .nanoseconds(Int64(truncatingIfNeeded: hb.timestamp))
+        }
+        guard let action = detector?.heard(hb.kind, now: now) else { return }
+        if perform(action, echoing: hb.timestamp, now: now) { scheduleTick() }
+    }
+
+    /// Carries out a detector action; false when the link was closed.
+    private func perform(_ action: FailureDetector.Action, echoing timestamp: UInt64, now: Duration) -> Bool {
+        switch action {
         case .none:
-            break
-        case .sendHeartbeat:
-            let ts = UInt64(context.eventLoop.monotonicNow.nanoseconds)
-            sendControl(.heartbeat(LinkHeartbeat(isReply: false, timestamp: ts)))
+            return true
+        case .sendHeartbeat(.keepalive):
+            sendControl(.heartbeat(.keepalive))
+        case .sendHeartbeat(.request):
+            sendControl(.heartbeat(LinkHeartbeat(kind: .request, timestamp: UInt64(max(0, now.nanoseconds)))))
+        case .sendHeartbeat(.reply):
+            sendControl(.heartbeat(LinkHeartbeat(kind: .reply, timestamp: timestamp)))
         case .declareDead(let silent):
             fail("peer silent for \(silent.milliseconds) ms, declaring it dead")
-            return
+            return false
         }
-        scheduleTick()
+        return true
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -243,6 +274,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         var buffer = context.channel.allocator.buffer(capacity: 64)
         frame.encode(into: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
+        detector?.sent(now: context.eventLoop.monotonicNow)
         scheduleFlush()
     }
 
@@ -274,6 +306,8 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func writeFrame(_ header: ByteBuffer, _ payload: ByteBuffer, context: ChannelHandlerContext) {
+        // Written, not merely queued: data stuck behind a full socket tells the peer nothing.
+        detector?.sent(now: context.eventLoop.monotonicNow)
         context.write(wrapOutboundOut(header), promise: nil)
         if payload.readableBytes > 0 {
             context.write(wrapOutboundOut(payload), promise: nil)

@@ -20,6 +20,16 @@ final class LoopTimer {
         }
     }
 
+    /// (Re)arms the timer for a point on the loop's monotonic clock (see ``EventLoop/monotonicNow``).
+    func schedule(at deadline: Duration, _ body: @escaping () -> Void) {
+        task?.cancel()
+        let nanos = UInt64(clamping: max(deadline.nanoseconds, 0))
+        task = loop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(nanos)) { [weak self] in
+            self?.task = nil
+            body()
+        }
+    }
+
     var isArmed: Bool { task != nil }
 
     func cancel() {

@@ -58,14 +58,30 @@ public struct LinkHello: Sendable, Hashable {
     }
 }
 
-/// A heartbeat: requests are echoed back as replies so both ends can measure round-trip time.
+/// A heartbeat. A keepalive only says "still here"; a request asks the peer to echo its
+/// timestamp back as a reply, so the requester can measure the round trip. Links send
+/// keepalives while quiet and a request now and then, so an idle link costs one small frame
+/// each way per heartbeat interval.
 public struct LinkHeartbeat: Sendable, Hashable {
-    public var isReply: Bool
-    /// Opaque timestamp chosen by the requester (monotonic nanoseconds), echoed unchanged.
+    /// What the frame asks of the peer. The raw value is the wire byte.
+    public enum Kind: UInt8, Sendable, Hashable {
+        /// Echo the timestamp back as a ``reply``.
+        case request = 0
+        /// The echo of a ``request``.
+        case reply = 1
+        /// Nothing: the frame is a sign of life only, and is not answered.
+        case keepalive = 2
+    }
+
+    public var kind: Kind
+    /// Opaque timestamp chosen by the requester (monotonic nanoseconds), echoed unchanged; zero in a keepalive.
     public var timestamp: UInt64
 
-    public init(isReply: Bool, timestamp: UInt64) {
-        self.isReply = isReply
+    public init(kind: Kind, timestamp: UInt64) {
+        self.kind = kind
         self.timestamp = timestamp
     }
+
+    /// A keepalive (always the same bytes).
+    public static let keepalive = LinkHeartbeat(kind: .keepalive, timestamp: 0)
 }

@@ -15,7 +15,7 @@ extension LinkFrame {
             buffer.writeInteger(h.heartbeatIntervalMillis)
         case .heartbeat(let hb):
             buffer.writeInteger(FrameType.heartbeat.rawValue)
-            buffer.writeInteger(UInt8(hb.isReply ? 1 : 0))
+            buffer.writeInteger(hb.kind.rawValue)
             buffer.writeInteger(hb.timestamp)
         case .routing(let ads):
             buffer.writeInteger(FrameType.routing.rawValue)
@@ -68,8 +68,11 @@ extension LinkFrame {
                 LinkHello(version: version, nodeID: node, instance: instance, cost: cost, heartbeatIntervalMillis: hb)
             )
         case .heartbeat:
-            let reply: UInt8 = try body.readOrThrow("reply flag")
-            frame = .heartbeat(LinkHeartbeat(isReply: reply != 0, timestamp: try body.readOrThrow("timestamp")))
+            let rawKind: UInt8 = try body.readOrThrow("heartbeat kind")
+            guard let kind = LinkHeartbeat.Kind(rawValue: rawKind) else {
+                throw MeshProtocolError(.invalidField, "heartbeat kind \(rawKind)")
+            }
+            frame = .heartbeat(LinkHeartbeat(kind: kind, timestamp: try body.readOrThrow("timestamp")))
         case .routing:
             let count = Int(try body.readOrThrow("advertisement count", as: UInt16.self))
             var ads: [RoutingAdvertisement] = []
