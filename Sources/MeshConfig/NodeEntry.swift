@@ -24,10 +24,12 @@ public struct NodeEntry: Sendable, Equatable {
     public static let defaultDataDir = "/tmp/receptor"
     /// The minimum, and the built-in value, of ``maxIdleConnectionTimeout``.
     public static let minimumMaxIdleConnectionTimeout: Duration = .seconds(21)
-    /// Default of ``heartbeatInterval``.
-    public static let defaultHeartbeatInterval: Duration = .milliseconds(250)
-    /// Default of ``deadPeerTimeout``.
-    public static let defaultDeadPeerTimeout: Duration = .seconds(1)
+    /// Default of ``heartbeatInterval``: an idle link carries one keepalive each way this often
+    /// (400 ms rather than 250 ms cut idle CPU by a third; see docs/benchmarks.md, "Idle meshes").
+    public static let defaultHeartbeatInterval: Duration = .milliseconds(400)
+    /// Default of ``deadPeerTimeout``: a frozen peer is noticed within this (and well within 1.5 s),
+    /// three heartbeat intervals, so one late heartbeat never closes a link.
+    public static let defaultDeadPeerTimeout: Duration = .milliseconds(1200)
     /// Default of ``routeLifetime``.
     public static let defaultRouteLifetime: Duration = .seconds(120)
     /// The longest node ID receptord accepts, in UTF-8 bytes.

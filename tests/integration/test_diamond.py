@@ -13,7 +13,7 @@ import time
 
 from harness import Mesh, routing_table, wait_for_route, wait_until
 
-FAILOVER_TIMEOUT = 3.0  # default dead-peer detection is about 1 s
+FAILOVER_TIMEOUT = 3.0  # default dead-peer detection is 1.2 s
 RECOVERY_TIMEOUT = 20.0  # includes the dialer's redial backoff (first retry after 5 s)
 
 

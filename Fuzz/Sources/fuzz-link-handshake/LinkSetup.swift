@@ -20,7 +20,8 @@ func names(in mask: UInt8) -> [String] {
 ///          on, bit 7 certificate check on
 ///   byte 2: bits 0-3 the certificate's node IDs, bits 4-5 backend cost (1, 2.5, 0, 100)
 ///   byte 3: bits 0-1 heartbeat interval (250 ms, 1 s, 10 ms, 0), bits 2-3 dead timeout
-///          (1 s, 3 s, 250 ms, 0), bits 4-5 a peer with a per-node cost of 3, bit 6 that override on
+///          (1 s, 3 s, 250 ms, 0), bits 4-5 a peer with a per-node cost of 3, bit 6 that override on,
+///          bit 7 the failure detector follows (a listener's) instead of leading
 struct LinkSetup {
     var handshake: LinkHandshake
     /// What the TLS layer found in the peer's certificate; nil when the link skips the check.
@@ -63,7 +64,7 @@ struct LinkSetup {
         certificateNodeIDs = h & 0x80 != 0 ? names(in: c) : nil
         heartbeatInterval = [.milliseconds(250), .seconds(1), .milliseconds(10), .zero][Int(d & 3)]
         deadTimeout = [.seconds(1), .seconds(3), .milliseconds(250), .zero][Int(d >> 2 & 3)]
-        pace = d & 0x10 == 0 ? .leading : .following
+        pace = d & 0x80 == 0 ? .leading : .following
     }
 }
 
