@@ -32,7 +32,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -54,20 +53,18 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
-        // Pure: link-state database, shortest paths, failure detector.
+        // Pure: link-state database and shortest paths.
         .target(
             name: "MeshRouter",
-            dependencies: [
-                "MeshProtocol",
-                .product(name: "HeapModule", package: "swift-collections"),
-            ],
+            dependencies: ["MeshProtocol"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
-        // Pure: receptor v1 YAML config -> typed, validated values.
+        // Pure: receptor v1 YAML config -> typed, validated values. MeshProtocol for its JSON
+        // parser and string writer (list and map values, quoting in error texts).
         .target(
             name: "MeshConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["MeshProtocol", .product(name: "Yams", package: "Yams")],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -79,9 +76,9 @@ let package = Package(
             dependencies: [
                 "MeshProtocol", "MeshStreams", "MeshRouter", "MeshConfig", "CPseudoTerminal",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -89,10 +86,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             exclude: ["README.md"],
@@ -101,9 +96,11 @@ let package = Package(
         .target(
             name: "WorkUnits",
             dependencies: [
-                "MeshNode", "MeshConfig",
+                "MeshNode", "MeshConfig", "MeshProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
@@ -120,7 +117,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -139,6 +135,7 @@ let package = Package(
                 "MeshProtocol", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -148,7 +145,6 @@ let package = Package(
         .executableTarget(
             name: "mesh-bench",
             dependencies: [
-                "MeshNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -169,15 +165,20 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshStreamsTests",
-            dependencies: ["MeshStreams", "MeshProtocol", "MeshTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "MeshStreams", "MeshProtocol", "MeshTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter", "MeshTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MeshRouterTests", dependencies: ["MeshRouter", "MeshProtocol", "MeshTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkUnitsTests",
             dependencies: [
                 "WorkUnits", "MeshNode", "MeshProtocol",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -186,8 +187,9 @@ let package = Package(
         .testTarget(
             name: "MeshNodeTests",
             dependencies: [
-                "MeshNode", "MeshProtocol", "MeshStreams", "MeshConfig", "MeshRouter", "MeshTestSupport",
+                "MeshNode", "MeshProtocol", "MeshConfig", "MeshTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,4 @@
-import Foundation
+import MeshProtocol
 
 /// A value as written in a config file (typed by YAML 1.1 rules, like Go's
 /// `yaml.v2`) or on the command line (always ``string(_:)``).
@@ -55,58 +55,30 @@ public enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    /// JSON string quoting, independent of Foundation's encoder settings.
+    /// JSON string quoting (MeshProtocol's, without Go's HTML escapes, so error texts show `<>&` as written).
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONValue.writeString(s, into: &out, escapingHTML: false)
+        return out
     }
 
     /// Parses JSON text (used for `[...]` list and `{...}` map strings).
     /// - Returns: The value, or `nil` if `text` is not valid JSON.
     static func parseJSON(_ text: String) -> ConfigValue? {
         // A parse attempt: nil means "not JSON", and every caller reports it naming the entry and field.
-        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).value
+        (try? JSONParser.parse(text)).map(ConfigValue.init(json:))
     }
-}
 
-/// Decodes any JSON value into a ``ConfigValue``, keeping bools, integers
-/// and floats apart.
-private struct JSONValue: Decodable {
-    var value: ConfigValue
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            value = .null
-        // Type probes in order (a failed one means "not this type"); the last decode reports a real error.
-        } else if let bool = try? container.decode(Bool.self) {
-            value = .bool(bool)
-        } else if let int = try? container.decode(Int64.self) {  // probe, as above
-            value = .int(int)
-        } else if let double = try? container.decode(Double.self) {  // probe, as above
-            value = .double(double)
-        } else if let string = try? container.decode(String.self) {  // probe, as above
-            value = .string(string)
-        } else if let list = try? container.decode([JSONValue].self) {  // probe, as above
-            value = .list(list.map(\.value))
-        } else {
-            value = .map(try container.decode([String: JSONValue].self).mapValues(\.value))
+    /// The config value of a parsed JSON value (arrays become lists, objects maps).
+    init(json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .int(let value): self = .int(value)
+        case .double(let value): self = .double(value)
+        case .string(let value): self = .string(value)
+        case .array(let values): self = .list(values.map(ConfigValue.init(json:)))
+        case .object(let values): self = .map(values.mapValues(ConfigValue.init(json:)))
         }
     }
 }

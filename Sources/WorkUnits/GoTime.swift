@@ -3,8 +3,9 @@ import MeshProtocol
 
 /// Time texts as receptor's Go code writes them.
 ///
-/// Dates are converted with proleptic Gregorian arithmetic (as Go does), not with `Calendar`, whose
-/// Gregorian calendar switches to Julian dates before 1582 and would misplace Go's zero time.
+/// Dates are converted with MeshProtocol's ``CivilTime`` (proleptic Gregorian, as Go does), not with
+/// `Calendar`, whose Gregorian calendar switches to Julian dates before 1582 and would misplace Go's
+/// zero time; RFC 3339 itself is MeshProtocol's ``RFC3339Time``.
 public enum GoTime {
     /// Go's zero `time.Time` in JSON: the `Expiration` of a remote unit that has no TTL.
     public static let zeroRFC3339 = "0001-01-01T00:00:00Z"
@@ -23,26 +24,7 @@ public enum GoTime {
     ///   - date: The instant.
     ///   - timeZone: The zone to write it in; Go uses the process's local zone.
     public static func rfc3339(_ date: Date, timeZone: TimeZone = .current) -> String {
-        let offset = timeZone.secondsFromGMT(for: date)
-        var (seconds, micros) = split(date.timeIntervalSince1970)
-        seconds += Int64(offset)
-        let fields = CivilTime(unixSeconds: seconds)
-
-        var text = pad(fields.year, 4) + "-" + pad(fields.month, 2) + "-" + pad(fields.day, 2)
-        text += "T" + pad(fields.hour, 2) + ":" + pad(fields.minute, 2) + ":" + pad(fields.second, 2)
-        if micros > 0 {
-            var fraction = pad(micros, 6)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
-        }
-        if offset == 0 {
-            text += "Z"
-        } else {
-            let sign = offset < 0 ? "-" : "+"
-            let minutes = abs(offset) / 60
-            text += sign + pad(Int64(minutes / 60), 2) + ":" + pad(Int64(minutes % 60), 2)
-        }
-        return text
+        RFC3339Time.format(date, timeZone: timeZone)
     }
 
     /// Parses an RFC 3339 time as Go writes and reads it: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`
@@ -61,9 +43,8 @@ public enum GoTime {
     ///   - date: The instant.
     ///   - timeZone: The zone to write it in; Go uses the process's local zone.
     public static func formatExpiration(_ date: Date, timeZone: TimeZone = .current) -> String {
-        let offset = timeZone.secondsFromGMT(for: date)
-        let seconds = split(date.timeIntervalSince1970).seconds + Int64(offset)
-        let fields = CivilTime(unixSeconds: seconds)
+        let offset = Int64(timeZone.secondsFromGMT(for: date))
+        let fields = CivilTime(unixSeconds: RFC3339Time.unixTime(of: date).seconds + offset)
         return weekdayNames[fields.weekday] + " " + monthNames[Int(fields.month) - 1] + " " + String(fields.day)
             + " " + pad(fields.hour, 2) + ":" + pad(fields.minute, 2) + ":" + pad(fields.second, 2)
     }
@@ -76,66 +57,10 @@ public enum GoTime {
         "Work unit expired on " + formatExpiration(expiration, timeZone: timeZone)
     }
 
-    // MARK: - Civil-date arithmetic
-
     private static let weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// Whole seconds (rounded down) and microseconds of a Unix time; microseconds are rounded.
-    private static func split(_ interval: TimeInterval) -> (seconds: Int64, micros: Int64) {
-        let whole = interval.rounded(.down)
-        var seconds = Int64(whole)
-        var micros = Int64(((interval - whole) * 1_000_000).rounded())
-        if micros >= 1_000_000 {
-            seconds += 1
-            micros -= 1_000_000
-        }
-        return (seconds, micros)
-    }
-
     private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    /// Days from 1970-01-01 to the given proleptic Gregorian date.
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        RFC3339Time.daysFromCivil(year: year, month: month, day: day)
-    }
-
-    /// Broken-down fields of a Unix time (already shifted into the wanted zone).
-    private struct CivilTime {
-        var year: Int64
-        var month: Int64
-        var day: Int64
-        var hour: Int64
-        var minute: Int64
-        var second: Int64
-        /// 0 is Sunday.
-        var weekday: Int
-
-        init(unixSeconds: Int64) {
-            var days = unixSeconds / 86_400
-            var secondOfDay = unixSeconds % 86_400
-            if secondOfDay < 0 {
-                secondOfDay += 86_400
-                days -= 1
-            }
-            hour = secondOfDay / 3_600
-            minute = secondOfDay % 3_600 / 60
-            second = secondOfDay % 60
-            // 1970-01-01 was a Thursday.
-            weekday = Int(((days % 7) + 11) % 7)
-
-            let shifted = days + 719_468
-            let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-            let dayOfEra = shifted - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthFromMarch = (5 * dayOfYear + 2) / 153
-            day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-            month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-            year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        }
+        CivilTime.zeroPadded(value, width: width)
     }
 }

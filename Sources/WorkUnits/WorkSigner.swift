@@ -36,9 +36,12 @@ public struct WorkSigner: Sendable {
         }
         let key: Insecure.RSA.PrivateKey
         do {
-            key = try RSAKeyFile.privateKey(at: privateKeyPath)
-        } catch {
+            key = try Insecure.RSA.PrivateKey(backing: RSAKeyFile.privateKey(at: privateKeyPath))
+        } catch let error as KeyFileFailure {
             throw WorkUnitError(.signing, "could not load signing key file: \(error.reason)")
+        } catch {
+            // JWTKit's own size check; RSAKeyFile's reading already applies the same one.
+            throw WorkUnitError(.signing, "could not load signing key file: \(error)")
         }
         let lifetime = Double(expiration.components.seconds) + Double(expiration.components.attoseconds) / 1e18
         let claims = WorkClaims(expiresAt: now.addingTimeInterval(lifetime), audience: [audience])

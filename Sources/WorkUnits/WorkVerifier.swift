@@ -36,9 +36,12 @@ public struct WorkVerifier: Sendable {
         }
         let key: Insecure.RSA.PublicKey
         do {
-            key = try RSAKeyFile.publicKey(at: publicKeyPath)
-        } catch {
+            key = try Insecure.RSA.PublicKey(backing: RSAKeyFile.publicKey(at: publicKeyPath))
+        } catch let error as KeyFileFailure {
             throw failure("could not load verifying key file: \(error.reason)")
+        } catch {
+            // JWTKit's own size check; RSAKeyFile's reading already applies the same one.
+            throw failure("could not load verifying key file: \(error)")
         }
 
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)

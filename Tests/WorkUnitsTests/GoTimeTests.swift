@@ -1,4 +1,5 @@
 import Foundation
+import MeshProtocol
 import Testing
 
 @testable import WorkUnits
@@ -40,8 +41,8 @@ import Testing
         let date = try #require(GoTime.parseRFC3339("2024-10-24T16:36:52.123456789-04:00"))
         #expect(abs(date.timeIntervalSince1970 - 1_729_802_212.123456) < 1e-6)
         #expect(GoTime.parseRFC3339(GoTime.zeroRFC3339) == GoTime.zeroDate)
-        #expect(GoTime.daysFromCivil(year: 1, month: 1, day: 1) == -719_162)
-        #expect(GoTime.daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
+        #expect(CivilTime.daysSince1970(year: 1, month: 1, day: 1) == -719_162)
+        #expect(CivilTime.daysSince1970(year: 2000, month: 3, day: 1) == 11_017)
     }
 
     @Test(arguments: [

@@ -257,6 +257,25 @@ def test_command_line_errors(tmp_path, case):
     assert not (tmp_path / "ca.crt").exists() or case == "with-other-entries"
 
 
+@needs_openssl
+def test_unusable_key_files_are_named(tmp_path):
+    """A key file that is absent, not PEM, or not an RSA private key fails naming the field,
+    the file and what is wrong (the same reader work signing uses)."""
+    (tmp_path / "garbage.key").write_text("not a key\n")
+    (tmp_path / "ec.key").write_text(openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout"))
+    cases = [
+        ("nope.key", "nope.key"),
+        ("garbage.key", "no PEM data found in garbage.key"),
+        ("ec.key", 'unsupported key type "EC PRIVATE KEY" in ec.key'),
+    ]
+    for name, words in cases:
+        rc, out, err = receptord("--cert-makereq", "commonname=n", f"inkey={name}", "outreq=n.csr",
+                                 cwd=tmp_path, timeout=15)
+        assert rc == 1, (name, out, err)
+        assert "inkey" in out + err and words in out + err, (name, out, err)
+        assert not (tmp_path / "n.csr").exists()
+
+
 def test_config_file_errors(tmp_path):
     cases = [
         ({"cert-init": {"commonname": "CA", "outcert": "a", "outkey": "b"}}, ["cert-init", "bits"]),

@@ -31,10 +31,10 @@ enum StatusReport {
 
     private static func advertisements(_ core: MeshCore) -> [JSONValue] {
         var list: [JSONValue] = []
-        let nowText = RFC3339.format(core.loop.wallClockNow)
+        let nowText = RFC3339Time.format(core.loop.wallClockNow)
         for ad in core.advertisements.sorted(by: { $0.origin < $1.origin }) {
             let isLocal = ad.origin == core.localNode
-            let time = isLocal ? nowText : RFC3339.format(millisecondsSince1970: ad.originTimeMillis)
+            let time = isLocal ? nowText : RFC3339Time.format(millisecondsSince1970: ad.originTimeMillis)
             for service in ad.services.sorted(by: { $0.name < $1.name }) {
                 let tags: JSONValue = service.tags.isEmpty ? .null : .object(service.tags.mapValues { .string($0) })
                 // As receptor: the local node's work types appear on every one of its ads.

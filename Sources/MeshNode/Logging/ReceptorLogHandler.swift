@@ -45,7 +45,7 @@ public struct ReceptorLogHandler: LogHandler {
 
     private func logJSON(_ event: LogEvent) {
         var fields: [String: JSONValue] = [
-            "time": .string(RFC3339.format(Date())),
+            "time": .string(RFC3339Time.format(Date())),
             "level": .string(Self.levelName(event.level).lowercased()),
             "msg": .string("\(event.message)"),
         ]

@@ -98,7 +98,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         return (digits, exponent)
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    /// Appends `s` as a JSON string the way Go's `encoding/json` writes it: `"`, `\\`, `\n`, `\r`, `\t`
+    /// escaped, other control characters as `\u00XX`, U+2028 and U+2029 as `\uXXXX`, and `<`, `>`,
+    /// `&` too unless `escapingHTML` is false (Go's `SetEscapeHTML(false)`).
+    public static func writeString(_ s: String, into out: inout String, escapingHTML: Bool = true) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -107,9 +110,9 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
+            case "<" where escapingHTML: out += "\\u003c"
+            case ">" where escapingHTML: out += "\\u003e"
+            case "&" where escapingHTML: out += "\\u0026"
             case "\u{2028}": out += "\\u2028"
             case "\u{2029}": out += "\\u2029"
             default:

@@ -1,6 +1,57 @@
-/// RFC 3339 times as Go writes and reads them (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`), parsed
-/// without Foundation: advertisement times in `status`, expirations of remote work units.
+/// RFC 3339 times as Go writes and reads them (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`), without
+/// Foundation: advertisement times in `status`, expirations of remote work units, log times. The one
+/// implementation in the package (MeshNode adds `Date` conversions, WorkUnits Go's other layouts).
 public enum RFC3339Time {
+    /// The earliest second RFC 3339 can write: 0000-01-01T00:00:00Z.
+    public static let earliestSecond: Int64 = -62_167_219_200
+    /// The latest second RFC 3339 can write: 9999-12-31T23:59:59Z.
+    public static let latestSecond: Int64 = 253_402_300_799
+
+    /// A time as Go's `time.RFC3339Nano` writes it: the fraction with trailing zeros trimmed and
+    /// left out when zero, then `Z` for a zero offset, else `±hh:mm`.
+    ///
+    /// Total for every input (times come from flooded advertisements and unit files): a local time
+    /// outside years 0000-9999 is clamped to them, nanoseconds to `0..<1_000_000_000`, the offset to
+    /// under a day.
+    /// - Parameters:
+    ///   - seconds: Seconds since 1970-01-01T00:00:00Z.
+    ///   - nanoseconds: The fraction of the second.
+    ///   - utcOffsetSeconds: The zone's offset east of UTC; the text shows the local time.
+    public static func format(seconds: Int64, nanoseconds: Int64 = 0, utcOffsetSeconds: Int64 = 0) -> String {
+        let offset = min(max(utcOffsetSeconds, -86_399), 86_399)
+        let (shifted, overflow) = seconds.addingReportingOverflow(offset)
+        let local = overflow ? (offset < 0 ? earliestSecond : latestSecond) : min(max(shifted, earliestSecond), latestSecond)
+        let fields = CivilTime(unixSeconds: local)
+        var text = pad(fields.year, 4) + "-" + pad(fields.month, 2) + "-" + pad(fields.day, 2)
+        text += "T" + pad(fields.hour, 2) + ":" + pad(fields.minute, 2) + ":" + pad(fields.second, 2)
+        let nanos = min(max(nanoseconds, 0), 999_999_999)
+        if nanos > 0 {
+            var fraction = pad(nanos, 9)
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            text += "." + fraction
+        }
+        if offset == 0 {
+            text += "Z"
+        } else {
+            let minutes = abs(offset) / 60
+            text += (offset < 0 ? "-" : "+") + pad(minutes / 60, 2) + ":" + pad(minutes % 60, 2)
+        }
+        return text
+    }
+
+    /// ``format(seconds:nanoseconds:utcOffsetSeconds:)`` in UTC for milliseconds since 1970 (an
+    /// advertisement's origin time): floor division, exact milliseconds, total for every `ms`.
+    public static func format(millisecondsSince1970 ms: Int64) -> String {
+        let (quotient, remainder) = ms.quotientAndRemainder(dividingBy: 1000)
+        let seconds = remainder < 0 ? quotient - 1 : quotient
+        let millis = remainder < 0 ? remainder + 1000 : remainder
+        return format(seconds: seconds, nanoseconds: millis * 1_000_000)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        CivilTime.zeroPadded(value, width: width)
+    }
+
     /// Seconds since 1970 and the microseconds of the fraction (beyond that is truncated), or nil
     /// when `text` is not in that form or names an impossible date.
     public static func parse(_ text: String) -> (seconds: Int64, microseconds: Int64)? {
@@ -12,7 +63,7 @@ public enum RFC3339Time {
             let minute = scanner.number(digits: 2), scanner.take(UInt8(ascii: ":")),
             let second = scanner.number(digits: 2)
         else { return nil }
-        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+        guard (1...12).contains(month), (1...CivilTime.daysIn(month: month, year: year)).contains(day),
             hour < 24, minute < 60, second < 60
         else { return nil }
 
@@ -43,37 +94,13 @@ public enum RFC3339Time {
             offset = (offsetHours * 60 + offsetMinutes) * 60 * (negative ? -1 : 1)
         }
         guard scanner.atEnd else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilTime.daysSince1970(year: year, month: month, day: day)
         return (days * 86_400 + hour * 3_600 + minute * 60 + second - offset, micros)
     }
 
     /// ``parse(_:)`` as fractional seconds since 1970.
     public static func seconds(_ text: String) -> Double? {
         parse(text).map { Double($0.seconds) + Double($0.microseconds) / 1_000_000 }
-    }
-
-    /// Days from 1970-01-01 to the given proleptic Gregorian date.
-    public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        // Count years from March, so the leap day is the last day of the counted year.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthFromMarch = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * monthFromMarch + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func isLeap(_ year: Int64) -> Bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 
     /// Reads fixed-width decimal fields and single bytes from ASCII text.

@@ -20,7 +20,7 @@ enum CertInitTool {
         let outKey = try fields.requiredString("outkey")
         let validity = try CertValidity.read(fields, defaultYears: 10)
 
-        let rsaKey = try RSAKeyFile.generate(bits: bits, fields)
+        let rsaKey = try fields.generateKey(bits: bits)
         let key = Certificate.PrivateKey(rsaKey)
         let certificate: Certificate
         do {
@@ -47,6 +47,6 @@ enum CertInitTool {
             throw fields.error(nil, "could not create the CA certificate: \(error)")
         }
         try CertPEM.write(certificate, to: outCert, fields, field: "outcert")
-        try RSAKeyFile.write(rsaKey, to: outKey, fields, field: "outkey")
+        try fields.writeKey(rsaKey, to: outKey, field: "outkey")
     }
 }

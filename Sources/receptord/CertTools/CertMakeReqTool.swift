@@ -28,12 +28,12 @@ enum CertMakeReqTool {
             guard !fields.has("bits") else {
                 throw fields.error("bits", "bits cannot be given with inkey")
             }
-            rsaKey = try RSAKeyFile.read(path, fields, field: "inkey")
+            rsaKey = try fields.readKey(path, field: "inkey")
         case (nil, _?):
             guard let bits = try fields.int("bits") else {
                 throw fields.error("bits", "bits is required with outkey")
             }
-            rsaKey = try RSAKeyFile.generate(bits: bits, fields)
+            rsaKey = try fields.generateKey(bits: bits)
         default:
             throw fields.error("inkey", "exactly one of inkey or outkey must be given")
         }
@@ -63,7 +63,7 @@ enum CertMakeReqTool {
         }
         try CertPEM.write(request, to: outReq, fields, field: "outreq")
         if let outKey {
-            try RSAKeyFile.write(rsaKey, to: outKey, fields, field: "outkey")
+            try fields.writeKey(rsaKey, to: outKey, field: "outkey")
         }
     }
 }

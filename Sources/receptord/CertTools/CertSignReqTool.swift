@@ -29,7 +29,7 @@ enum CertSignReqTool {
             throw fields.error("req", "the signature of certificate request \(reqPath) is invalid")
         }
         let caCert = try CertPEM.readCertificate(caCertPath, fields, field: "cacert")
-        let caKey = Certificate.PrivateKey(try RSAKeyFile.read(caKeyPath, fields, field: "cakey"))
+        let caKey = Certificate.PrivateKey(try fields.readKey(caKeyPath, field: "cakey"))
         guard caKey.publicKey == caCert.publicKey else {
             throw fields.error("cakey", "the CA key \(caKeyPath) does not match the CA certificate \(caCertPath)")
         }
