@@ -39,6 +39,25 @@ struct FailureDetectorTests {
         #expect(kinds.values.filter { $0 == .sendHeartbeat(.request) }.count == 1)
     }
 
+    @Test("awake anyway: a heartbeat due within the slack (a quarter interval) goes out early, never a death")
+    func earlyWithinSlack() {
+        var d = detector(dead: ms(900))
+        d.sent(now: ms(100))
+        #expect(d.slack == Duration.milliseconds(62) + .microseconds(500))
+        // Due at 350 ms: not yet at 287, early from 287.5.
+        #expect(d.tickEarly(now: ms(287)) == .none)
+        #expect(d.tickEarly(now: Duration.milliseconds(287) + .microseconds(500)) == .sendHeartbeat(.request))
+        d.sent(now: ms(288))
+        #expect(d.nextTick == ms(538))
+        // Past the dead timeout the early check stays quiet; the timer's tick declares death.
+        #expect(d.tickEarly(now: ms(900)) == .none)
+        #expect(d.tick(now: ms(900)) == .declareDead(silentFor: ms(900)))
+        // The following end's early point is a quarter interval before its own later timer.
+        var f = detector(.following, dead: .seconds(60))
+        #expect(f.tickEarly(now: ms(249)) == .none)
+        #expect(f.tickEarly(now: ms(250)) == .sendHeartbeat(.request))
+    }
+
     @Test("any frame sent postpones the heartbeat: a busy sender sends none")
     func sendingIsLife() {
         var d = detector(dead: .seconds(60))

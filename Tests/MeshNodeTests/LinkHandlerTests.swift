@@ -277,6 +277,44 @@ struct LinkHandlerTests {
         #expect(pair.a.isEstablished && pair.b.isEstablished)
     }
 
+    @Test("a node's links share wakeups: a heartbeat due soon rides along with another link's")
+    func linksShareWakeups() throws {
+        // A dials B, C dials A. Once the routing floods are over, A sends B an extra heartbeat
+        // 10 ms after one of C's arrives, so A's own timer for B would fire 10 ms after each of
+        // C's: inside the 62.5 ms slack, A sends them in the wakeup C's arrive in instead.
+        let pair = try LinkPair()
+        defer { pair.close() }
+        try pair.connect()
+        let coreC = pair.makeCore("C")
+        coreC.start()
+        let wireCA = try pair.addWire(dialer: coreC, listener: pair.coreA)
+        try pair.connect(wireCA)
+        try pair.advance(by: .milliseconds(1000), step: .milliseconds(5))
+        let ownCToA = { wireCA.sentByDialer.filter(isOwnHeartbeat).count }
+        let ownAToB = { pair.sentByA.filter(isOwnHeartbeat).count }
+        let before = ownCToA()
+        try pair.advance(by: .milliseconds(300), step: .milliseconds(5), until: { ownCToA() > before })
+        try pair.advance(by: .milliseconds(10), step: .milliseconds(5))
+        pair.a.handler.sendControl(.heartbeat(.keepalive))
+        try pair.pump()
+
+        var stepsWithAToB = 0
+        var sharedWithCToA = 0
+        for _ in 0..<600 {
+            let (a, c) = (ownAToB(), ownCToA())
+            pair.loop.advanceTime(by: .milliseconds(5))
+            try pair.pump()
+            guard ownAToB() > a else { continue }
+            stepsWithAToB += 1
+            if ownCToA() > c { sharedWithCToA += 1 }
+        }
+        // 3 s: A still sends one heartbeat to B per interval (or a little more often: early)...
+        #expect((12...14).contains(stepsWithAToB), "\(stepsWithAToB) heartbeats from A to B in 3 s")
+        // ...each in the very wakeup that C's heartbeat arrived in.
+        #expect(sharedWithCToA == stepsWithAToB, "\(sharedWithCToA) of \(stepsWithAToB) shared a wakeup")
+        #expect(pair.a.isEstablished && wireCA.listener.isEstablished)
+    }
+
     @Test("with the dialer's heartbeats lost, the listener keeps the link alive on its own timer")
     func listenerSendsOnItsOwn() throws {
         let pair = try LinkPair()

@@ -95,6 +95,20 @@ struct DetectorCheck {
         if case .sendHeartbeat = action { sent(now: now) }
     }
 
+    /// Another link woke the node: a heartbeat due within a quarter interval goes out early, and
+    /// nothing else happens (never a death).
+    mutating func tickEarly(now: Duration) {
+        let action = detector.tickEarly(now: now)
+        let slack = detector.sendInterval / 4
+        let expected: FailureDetector.Action =
+            now - lastReceived < detector.deadTimeout && now - lastSent >= ownDelay - slack
+            ? .sendHeartbeat(expectedKind(now: now)) : .none
+        guard action == expected else {
+            invariantFailure(harnessName, "early tick said \(action) at \(now), expected \(expected)")
+        }
+        if case .sendHeartbeat = action { sent(now: now) }
+    }
+
     /// A timer tick: the detector's action must be the model's; a heartbeat asked for is sent.
     mutating func tick(now: Duration) {
         let next = detector.nextTick

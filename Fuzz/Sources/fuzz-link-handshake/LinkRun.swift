@@ -32,7 +32,8 @@ enum Op: UInt8, CaseIterable {
     case probeFlushes
     /// `n`, then `n` bytes: a link frame body decoded directly; a hello is evaluated.
     case frameBody
-    /// The failure detector ticks now.
+    /// `b`, then the failure detector ticks now: on its own timer (`b` even) or, `b` odd, early
+    /// because another link woke the node.
     case tick
 }
 
@@ -124,7 +125,12 @@ struct LinkRun {
             var body = ByteBuffer(bytes: input.take(Int(input.byte())))
             if case .hello(let hello)? = try? LinkFrame.decodeBody(&body) { checkHello(hello, setup) }
         case .tick:
-            detector.tick(now: now)
+            // Even: the link's own timer; odd: another link's wakeup (timer slack).
+            if input.byte() & 1 == 0 {
+                detector.tick(now: now)
+            } else {
+                detector.tickEarly(now: now)
+            }
         }
         checkSender()
     }

@@ -234,6 +234,16 @@ public final class MeshCore: StreamTransport {
 
     // MARK: links
 
+    /// A link is handling a heartbeat (the node is awake for it): every other link sends its own
+    /// heartbeat now if it is due soon, so one wakeup serves them all. Heartbeats flow only on
+    /// quiet links, so this costs O(links) a few times per interval, never per data frame.
+    func awakeForHeartbeats(now: Duration, except link: LinkHandler) {
+        guard links.count > 1 else { return }
+        for other in links.values where other !== link {
+            other.sendHeartbeatIfDueSoon(now: now)
+        }
+    }
+
     /// What to do with a new link to `peer` given the links we already have.
     enum Admission {
         case accept

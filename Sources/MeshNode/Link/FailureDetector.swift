@@ -17,6 +17,10 @@ import MeshProtocol
 ///   per interval.
 /// - A round-trip sample needs an echo, so a ``LinkHeartbeat/Kind/request`` replaces the
 ///   keepalive once per ``probeInterval``; requests are always answered.
+/// - Timer slack across links: when the node is awake anyway (another link heard a heartbeat or
+///   ticked), a heartbeat due within ``slack`` goes out at once (``tickEarly(now:)``), so a node's
+///   links share wakeups instead of each waking it on its own. Sending early is always safe: the
+///   peer only ever hears from us sooner.
 public struct FailureDetector: Sendable {
     /// Which end sets the pace of an idle link.
     public enum Pace: Sendable {
@@ -42,6 +46,8 @@ public struct FailureDetector: Sendable {
     /// The longest a link stays quiet on the sending side: the heartbeat interval, capped at a
     /// third of the dead timeout so that a peer always hears from us well before it gives up.
     public let sendInterval: Duration
+    /// How early a heartbeat may go out when the node is awake anyway: a quarter interval.
+    public var slack: Duration { sendInterval / 4 }
     private var lastReceived: Duration
     private var lastSent: Duration
     private var lastProbe: Duration?
@@ -102,6 +108,13 @@ public struct FailureDetector: Sendable {
             return .sendHeartbeat(nextKind(now: now))
         }
         return .none
+    }
+
+    /// The node is awake for something else: send our heartbeat now if it is due within ``slack``
+    /// (never a death: that waits for the deadline itself).
+    public mutating func tickEarly(now: Duration) -> Action {
+        guard now - lastReceived < deadTimeout, now - lastSent >= ownSendDelay - slack else { return .none }
+        return .sendHeartbeat(nextKind(now: now))
     }
 
     /// The peer's heartbeat arrived (after ``received(now:)``): a request is always echoed; a

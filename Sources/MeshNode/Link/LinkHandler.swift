@@ -215,6 +215,14 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         let now = context.eventLoop.monotonicNow
         guard let action = detector?.tick(now: now) else { return }
         if perform(action, echoing: 0, now: now) { scheduleTick() }
+        core.awakeForHeartbeats(now: now, except: self)
+    }
+
+    /// The node is awake for another link's heartbeat: send ours now if it is due within the
+    /// detector's slack, saving the wakeup our own timer would cost (see ``FailureDetector``).
+    func sendHeartbeatIfDueSoon(now: Duration) {
+        guard case .established = state, let action = detector?.tickEarly(now: now), action != .none else { return }
+        if perform(action, echoing: 0, now: now) { scheduleTick() }
     }
 
     /// A heartbeat from the peer: a reply is our own timestamp back (a value we cannot have sent
@@ -226,6 +234,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         guard let action = detector?.heard(hb.kind, now: now) else { return }
         if perform(action, echoing: hb.timestamp, now: now) { scheduleTick() }
+        core.awakeForHeartbeats(now: now, except: self)
     }
 
     /// Carries out a detector action; false when the link was closed.

@@ -3,9 +3,14 @@ import NIOCore
 
 /// A one-shot timer on the caller's event loop, re-armable, with a non-Sendable callback.
 /// All mesh state lives on one event loop, so timers never need locks.
+///
+/// Built on NIO's scheduled callbacks rather than `scheduleTask`: a callback needs no promise,
+/// future or closure box per arming, and idle links re-arm their liveness timer on every
+/// heartbeat, so this is the per-wakeup cost of an idle mesh.
 final class LoopTimer {
     private let loop: any EventLoop
-    private var task: Scheduled<Void>?
+    private var callback: NIOScheduledCallback?
+    private var body: (() -> Void)?
 
     init(loop: any EventLoop) {
         self.loop = loop
@@ -13,32 +18,47 @@ final class LoopTimer {
 
     /// (Re)arms the timer; a pending one is cancelled.
     func schedule(in delay: TimeAmount, _ body: @escaping () -> Void) {
-        task?.cancel()
-        task = loop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            self?.task = nil
-            body()
-        }
+        arm(deadline: loop.now + delay, body)
     }
 
     /// (Re)arms the timer for a point on the loop's monotonic clock (see ``EventLoop/monotonicNow``).
     func schedule(at deadline: Duration, _ body: @escaping () -> Void) {
-        task?.cancel()
-        let nanos = UInt64(clamping: max(deadline.nanoseconds, 0))
-        task = loop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(nanos)) { [weak self] in
-            self?.task = nil
-            body()
-        }
+        arm(deadline: .uptimeNanoseconds(UInt64(clamping: max(deadline.nanoseconds, 0))), body)
     }
 
-    var isArmed: Bool { task != nil }
+    private func arm(deadline: NIODeadline, _ body: @escaping () -> Void) {
+        cancel()
+        self.body = body
+        // Fails only while the loop shuts down, when nothing is left to time.
+        callback = try? loop.assumeIsolated().scheduleCallback(at: deadline, handler: Fire(timer: self))
+    }
+
+    var isArmed: Bool { callback != nil }
 
     func cancel() {
-        task?.cancel()
-        task = nil
+        callback?.cancel()
+        callback = nil
+        body = nil
+    }
+
+    fileprivate func fired() {
+        let body = self.body
+        callback = nil
+        self.body = nil
+        body?()
     }
 
     deinit {
-        task?.cancel()
+        callback?.cancel()
+    }
+
+    /// The loop's handle on a timer: weak, so a pending callback never keeps its owner alive.
+    private struct Fire: NIOScheduledCallbackHandler {
+        weak var timer: LoopTimer?
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            timer?.fired()
+        }
     }
 }
 
