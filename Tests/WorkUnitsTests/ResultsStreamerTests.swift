@@ -48,7 +48,7 @@ final class FakeResultsSource: ResultsSource {
     /// Appends to the unit's output (as its command would).
     func append(_ id: String, _ bytes: [UInt8]) throws {
         let path = try stdoutPath(of: id)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { try Data().write(to: URL(fileURLWithPath: path)) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(bytes))
