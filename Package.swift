@@ -177,6 +177,8 @@ let package = Package(
             name: "WorkUnitsTests",
             dependencies: [
                 "WorkUnits", "MeshNode", "MeshProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

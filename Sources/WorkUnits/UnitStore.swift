@@ -230,7 +230,7 @@ public final class UnitStore: Sendable {
     /// Entries whose names are not valid IDs, that are not directories, or that have no status file (yet, or any
     /// more) are skipped. A status that exists but does not decode is reported in ``Listing/unreadable``, never
     /// half-shown. Leftover `status.tmp.*` files of dead writers are removed (only when no writer holds the
-    /// unit's lock), and so are the remains of interrupted ``remove(_:attempts:retryDelay:)`` calls.
+    /// unit's lock), and so are the remains of interrupted ``remove(_:)`` calls.
     /// - Throws: ``WorkUnitError/Code/fileSystem`` if the node directory cannot be read: an empty answer would
     ///   claim there are no units.
     public func listing() throws -> Listing {
@@ -265,40 +265,58 @@ public final class UnitStore: Sendable {
         return result
     }
 
-    /// Deletes the unit's directory and everything in it.
+    /// Deletes the unit's directory and everything in it, in one try that never waits.
     ///
     /// The directory is first renamed to a hidden name, so the unit disappears at once and a crash part-way
-    /// through leaves nothing that looks like a unit; then the tree is deleted, with up to `attempts` tries
-    /// `retryDelay` seconds apart (receptor: 3 tries, 1 s apart; force-release: one try, errors ignored).
-    /// - Throws: `unknown work unit <id>` if the ID is invalid or there is no such unit; the last deletion error.
-    public func remove(_ id: String, attempts: Int = 3, retryDelay: TimeInterval = 1) throws {
-        let directory = try existingUnitDirectory(id)
-        let hidden = nodeDirectory + "/." + id + Self.removingMarker + UnitID.generate()
-        var renamed = false
-        var lastError = ""
-        for attempt in 0..<max(1, attempts) {
-            if attempt > 0 { Thread.sleep(forTimeInterval: retryDelay) }
-            if !renamed {
-                guard rename(directory, hidden) == 0 else {
-                    if errno == ENOENT { throw WorkUnitError.unknownUnit(id) }
-                    lastError = FileIOError(operation: "rename", path: directory, code: errno).description
-                    continue
-                }
-                renamed = true
+    /// through leaves nothing that looks like a unit; then the tree is deleted. If the deletion fails, the unit is
+    /// gone from view all the same and the error is thrown; calling `remove` again with the same ID takes up the
+    /// hidden remains where the last try left them (and ``listing()`` deletes any that are left).
+    ///
+    /// Retries are the caller's to schedule (receptor: 3 tries, 1 s apart; force-release: one try). This method
+    /// used to sleep between its tries, which blocked the calling thread, the mesh event loop with every link,
+    /// stream and control session on it, for up to two seconds; the work manager now schedules its retries on
+    /// the loop (`WorkManager.removeUnit`), so nothing here waits.
+    /// - Throws: `unknown work unit <id>` if the ID is invalid or there is no such unit (nor remains of one); a
+    ///   file-system error if the directory could not be renamed or deleted.
+    public func remove(_ id: String) throws {
+        guard UnitID.isValid(id) else { throw WorkUnitError.unknownUnit(id) }
+        var targets: [String] = []
+        if let directory = try? existingUnitDirectory(id) {
+            let hidden = nodeDirectory + "/" + Self.removingPrefix(id) + UnitID.generate()
+            if rename(directory, hidden) == 0 {
+                targets.append(hidden)
                 // Best effort: the rename is done and visible; the fsync only makes it durable sooner, and a
                 // unit that reappears after a crash before it is still removable.
                 try? FileIO.syncDirectory(nodeDirectory)
-            }
-            do {
-                try FileManager.default.removeItem(atPath: hidden)
-                return
-            } catch {
-                // Gone anyway (a concurrent list() may have cleaned it up)?
-                if !FileIO.exists(hidden) { return }
-                lastError = error.localizedDescription
+            } else if errno != ENOENT {
+                let error = FileIOError(operation: "rename", path: directory, code: errno)
+                throw WorkUnitError(.fileSystem, "could not remove work unit \(id): \(error)")
             }
         }
-        throw WorkUnitError(.fileSystem, "could not remove work unit \(id): \(lastError)")
+        // Remains of earlier tries whose deletion failed part-way.
+        targets += interruptedRemovals(of: id).filter { !targets.contains($0) }
+        guard !targets.isEmpty else { throw WorkUnitError.unknownUnit(id) }
+        var lastError: String?
+        for path in targets {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                // Gone anyway (a concurrent list() may have cleaned it up)?
+                if FileIO.exists(path) { lastError = error.localizedDescription }
+            }
+        }
+        if let lastError { throw WorkUnitError(.fileSystem, "could not remove work unit \(id): \(lastError)") }
+    }
+
+    /// The start of the hidden name a unit directory is renamed to while it is removed.
+    private static func removingPrefix(_ id: String) -> String { "." + id + removingMarker }
+
+    /// The hidden directories of interrupted removals of `id`.
+    private func interruptedRemovals(of id: String) -> [String] {
+        let prefix = Self.removingPrefix(id)
+        // Best effort: an unreadable node directory hides no remains we could delete anyway.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: nodeDirectory)) ?? []
+        return names.filter { $0.hasPrefix(prefix) }.map { nodeDirectory + "/" + $0 }.filter(FileIO.isDirectory)
     }
 
     // MARK: - Internals

@@ -187,6 +187,25 @@ import Testing
         expectError("unknown work unit \(id)") { try store.remove(id) }
     }
 
+    @Test func removeFinishesAnInterruptedRemoval() throws {
+        let root = try TemporaryDirectory()
+        let store = try UnitStore(nodeDirectory: root.path)
+        let (id, _) = try store.create(workType: "echo")
+        let (other, _) = try store.create(workType: "echo")
+        // A try whose deletion failed part-way: the unit is hidden already, its tree still there.
+        let hidden = store.nodeDirectory + "/." + id + ".removing.Zz9Yy8Xx"
+        try FileManager.default.moveItem(atPath: store.nodeDirectory + "/" + id, toPath: hidden)
+        // Remains of another unit whose ID starts with this one's are not touched.
+        let longer = store.nodeDirectory + "/." + id + "X.removing.Zz9Yy8Xx"
+        try FileManager.default.createDirectory(atPath: longer, withIntermediateDirectories: false)
+        #expect(!store.exists(id))
+        try store.remove(id)
+        #expect(!FileIO.exists(hidden))
+        #expect(FileIO.isDirectory(longer))
+        #expect(store.exists(other))
+        expectError("unknown work unit \(id)") { try store.remove(id) }
+    }
+
     @Test func listCleansUpInterruptedRemovals() throws {
         let root = try TemporaryDirectory()
         let store = try UnitStore(nodeDirectory: root.path)

@@ -11,13 +11,16 @@ import NIOCore
 /// owns them (`connect` hands them to the other end). While an asynchronous command (ping,
 /// traceroute, connect) runs, the session holds back the channel's `read()`, so a client cannot
 /// make us buffer without bound: at most what one read delivers waits in `inbound`.
+///
+/// What it needs from the node comes through ``ControlServices`` (``ControlContext`` in the daemon),
+/// so it can be tested on an `EmbeddedChannel` with a fake.
 final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var channelContext: ChannelHandlerContext?
-    private let context: ControlContext
+    private let context: any ControlServices
     /// Unix-socket sessions skip work-signature checks (receptor's rule).
     let trusted: Bool
     private var inbound = ByteBuffer()
@@ -36,7 +39,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
     /// Where payload bytes go while a command reads one (`work submit`).
     private var payloadSink: (chunk: (ByteBuffer) -> Void, end: () -> Void)?
 
-    init(context: ControlContext, trusted: Bool, logger: Logger) {
+    init(context: any ControlServices, trusted: Bool, logger: Logger) {
         self.context = context
         self.trusted = trusted
         self.logger = logger
@@ -46,7 +49,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
     private func start() {
         guard !started else { return }
         started = true
-        writeLine("Receptor Control, node \(context.core.localNode)")
+        writeLine("Receptor Control, node \(context.localNode)")
     }
 
     // MARK: channel events
@@ -228,7 +231,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
         case .success(let c):
             command = c
         }
-        context.core.countControlCommand(command.name)
+        context.countControlCommand(command.name)
         do {
             switch command.name {
             case "status": try status(command.arguments)
@@ -266,7 +269,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
         }
-        let full = StatusReport.make(core: context.core, fields: requested.map(Set.init))
+        let full = context.statusReport(fields: requested.map(Set.init))
         if let requested {
             var picked: [String: JSONValue] = [:]
             for name in requested { if let v = full[name] { picked[name] = v } }
@@ -296,7 +299,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
     private func ping(_ args: ControlCommand.Arguments) throws {
         let node = try target(args, command: "ping")
         runAsync { done in
-            context.core.ping(node).assumeIsolated().whenSuccess { [weak self] result in
+            context.ping(node, hopsToLive: MeshMessage.defaultHopsToLive).assumeIsolated().whenSuccess { [weak self] result in
                 guard let self else { return }
                 if let error = result.error {
                     self.reply(.object(["Success": .bool(false), "Error": .string(error)]))
@@ -320,7 +323,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
         runAsync { done in
             var hops: [String: JSONValue] = [:]
             func probe(_ hop: UInt8) {
-                context.core.ping(node, hopsToLive: hop).assumeIsolated().whenSuccess { [weak self] result in
+                context.ping(node, hopsToLive: hop).assumeIsolated().whenSuccess { [weak self] result in
                     guard let self else { return }
                     var entry: [String: JSONValue] = [
                         "From": .string(result.from),
@@ -372,15 +375,15 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
         if let problem = MeshName.serviceNameProblem(service) { throw ControlReplyError("connect target: \(problem)") }
         var tls: TLSSetup?
         if !tlsName.isEmpty {
-            guard let setup = context.tls.clients[tlsName] else { throw ControlReplyError("unknown TLS config \(tlsName)") }
+            guard let setup = context.tlsClient(named: tlsName) else { throw ControlReplyError("unknown TLS config \(tlsName)") }
             tls = setup
         }
-        let core = context.core
-        let target = node.lowercased() == "localhost" ? core.localNode : node
+        let services = context
+        let target = node.lowercased() == "localhost" ? services.localNode : node
         let logger = self.logger
         runAsync { done in
             let remoteGlue = GlueHandler()
-            MeshDialer.dial(core: core, node: target, service: service, tls: tls, logger: logger) { channel in
+            services.dial(node: target, service: service, tls: tls, logger: logger) { channel in
                 try channel.pipeline.syncOperations.addHandler(remoteGlue)
             }.assumeIsolated().whenComplete { result in
                 // The session is held here on purpose: a client that hung up while we dialled is
@@ -432,7 +435,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func reload() {
         runAsync { done in
-            context.reload().assumeIsolated().whenComplete { [weak self] result in
+            context.reloadConfiguration().assumeIsolated().whenComplete { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .success(nil):
@@ -463,7 +466,7 @@ final class ControlSession: ChannelDuplexHandler, RemovableChannelHandler {
             throw ControlReplyError("work units are not supported by this receptord")
         }
         runAsync { done in
-            let e = ControlExchange(session: self, trusted: trusted, localNode: context.core.localNode)
+            let e = ControlExchange(session: self, trusted: trusted, localNode: context.localNode)
             exchange = e
             exchangeDone = done
             let arguments: ControlArguments

@@ -56,10 +56,11 @@ extension WorkManager {
     }
 
     /// Deletes a unit's directory without blocking the event loop: receptor's three tries one
-    /// second apart become retries scheduled on the loop (force-release tries once).
+    /// second apart become retries scheduled on the loop (force-release tries once). A retry takes up
+    /// the deletion where the last try left it (``UnitStore/remove(_:)``).
     func removeUnit(_ id: String, force: Bool = false, attempt: Int = 1, completion: (((any Error)?) -> Void)? = nil) {
         do {
-            try store.remove(id, attempts: 1, retryDelay: 0)
+            try store.remove(id)
             statuses.forget(id)
             completion?(nil)
         } catch {

@@ -10,7 +10,7 @@ extension WorkManager {
     /// reachable node gives "Job Started"; an unreachable one "Job Submitted" (retried in background).
     func submitRemote(_ request: WorkRequest.Submission, exchange: ControlExchange) {
         let tls = request.tlsClient ?? ""
-        if !tls.isEmpty && !daemon.hasTLSClient(tls) {
+        if !tls.isEmpty && !mesh.hasTLSClient(tls) {
             exchange.replyError("unknown TLS config \(tls)")
             exchange.done()
             return
@@ -31,8 +31,7 @@ extension WorkManager {
                 exchange.done()
                 return
             }
-            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-            expiration = GoTime.rfc3339(Date().addingTimeInterval(seconds))
+            expiration = RemoteUnit.expiration(after: duration, from: now())
         }
         let extra = RemoteExtra(
             remoteNode: request.node,

@@ -49,7 +49,7 @@ extension WorkManager {
     /// to the unit's `stdin` as it arrives), then starts the command and answers `Job Started`.
     func submit(_ request: WorkRequest.Submission, exchange: ControlExchange) {
         let node = request.node
-        guard node == core.localNode || node.lowercased() == "localhost" else {
+        guard node == localNode || node.lowercased() == "localhost" else {
             submitRemote(request, exchange: exchange)
             return
         }

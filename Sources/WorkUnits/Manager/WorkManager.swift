@@ -12,8 +12,10 @@ import NIOCore
 /// writes here are small or sequential (status records, payload chunks as they arrive, 256 KiB
 /// result chunks), so they are done inline.
 public final class WorkManager: WorkCommandHandler {
-    unowned let daemon: MeshDaemon
-    let core: MeshCore
+    /// Streams to other nodes' control services (remote units): the daemon, or a test's fake.
+    unowned let mesh: any MeshStreamOpener
+    /// This node's ID.
+    let localNode: String
     let store: UnitStore
     /// Status reads and writes, with failed writes logged, counted and kept in memory.
     let statuses: StatusKeeper
@@ -25,7 +27,9 @@ public final class WorkManager: WorkCommandHandler {
     var remoteUnits: [String: RemoteUnit] = [:]
     let runnerExecutable: String
     let logger: Logger
-    var loop: any EventLoop { core.loop }
+    var loop: any EventLoop { mesh.eventLoop }
+    /// The wall clock, for TTLs (a test's own clock in tests).
+    let now: () -> Date
     /// Supervisors of units whose command is running (or starting).
     var supervisors: [String: UnitSupervisor] = [:]
     /// Units being cancelled: their next exit is "Canceled".
@@ -41,21 +45,52 @@ public final class WorkManager: WorkCommandHandler {
     /// - Parameters:
     ///   - daemon: the node (its loop, ID, data directory, configuration and mesh streams).
     ///   - runnerExecutable: the `receptord` binary, started as `receptord __work-runner <dir>`.
-    public init(daemon: MeshDaemon, runnerExecutable: String, logger: Logger) throws {
+    public convenience init(daemon: MeshDaemon, runnerExecutable: String, logger: Logger) throws {
         let core = daemon.core
         let config = daemon.configuration
-        self.daemon = daemon
-        self.core = core
-        self.signer = config.workSigning.map {
-            WorkSigner(privateKeyPath: $0.privateKey, expiration: $0.tokenExpiration)
-        }
-        let store = try UnitStore(nodeDirectory: core.settings.dataDirectory + "/" + core.localNode)
+        self.init(
+            mesh: daemon,
+            localNode: core.localNode,
+            store: try UnitStore(nodeDirectory: core.settings.dataDirectory + "/" + core.localNode),
+            workCommands: config.workCommands,
+            verifier: WorkVerifier(publicKeyPath: config.workVerification?.publicKey),
+            signer: config.workSigning.map { WorkSigner(privateKeyPath: $0.privateKey, expiration: $0.tokenExpiration) },
+            runnerExecutable: runnerExecutable,
+            logger: logger
+        )
+    }
+
+    /// A manager over any mesh stream opener and store (tests use fakes and a temporary directory).
+    /// - Parameters:
+    ///   - mesh: streams to other nodes and the event loop everything runs on; not retained.
+    ///   - localNode: this node's ID.
+    ///   - store: the node's unit store.
+    ///   - workCommands: the `work-command` entries (local work types).
+    ///   - verifier: checks work signatures.
+    ///   - signer: signs remote submissions (`work-signing`), if configured.
+    ///   - runnerExecutable: the `receptord` binary that runs commands.
+    ///   - now: the wall clock (TTL expirations).
+    init(
+        mesh: any MeshStreamOpener,
+        localNode: String,
+        store: UnitStore,
+        workCommands: [WorkCommandEntry] = [],
+        verifier: WorkVerifier = WorkVerifier(publicKeyPath: nil),
+        signer: WorkSigner? = nil,
+        runnerExecutable: String = "",
+        logger: Logger,
+        now: @escaping () -> Date = Date.init
+    ) {
+        self.mesh = mesh
+        self.localNode = localNode
+        self.signer = signer
         self.store = store
         self.statuses = StatusKeeper(store: store, logger: logger)
-        self.workTypes = Dictionary(config.workCommands.map { ($0.workType, $0) }, uniquingKeysWith: { a, _ in a })
-        self.verifier = WorkVerifier(publicKeyPath: config.workVerification?.publicKey)
+        self.workTypes = Dictionary(workCommands.map { ($0.workType, $0) }, uniquingKeysWith: { a, _ in a })
+        self.verifier = verifier
         self.runnerExecutable = runnerExecutable
         self.logger = logger
+        self.now = now
     }
 
     /// The work types to advertise (sorted by name).
@@ -292,7 +327,7 @@ public final class WorkManager: WorkCommandHandler {
             return
         }
         let verifier = self.verifier
-        let node = core.localNode
+        let node = localNode
         let token = signature ?? ""
         let promise = loop.makePromise(of: Void.self)
         promise.completeWithTask { try await verifier.verify(token, nodeID: node) }

@@ -22,15 +22,15 @@ final class ControlClient: ChannelInboundHandler, RemovableChannelHandler {
 
     init() {}
 
-    /// Dials `node`'s `control` service and checks its greeting names that node.
+    /// Dials `node`'s `control` service over `mesh` and checks its greeting names that node.
     static func connect(
-        daemon: MeshDaemon,
+        mesh: any MeshStreamOpener,
         node: String,
         tlsClient: String?,
         completion: @escaping (Result<ControlClient, ControlClientError>) -> Void
     ) {
         let client = ControlClient()
-        daemon.openStream(
+        mesh.openStream(
             to: node,
             service: "control",
             tlsClient: tlsClient,
@@ -46,7 +46,7 @@ final class ControlClient: ChannelInboundHandler, RemovableChannelHandler {
                 var answered = false
                 // Receptor's remote-work client waits 5 s for the greeting. A plain client talking to
                 // a TLS control service (or the reverse) never gets one: say so instead of hanging.
-                let timer = daemon.core.loop.assumeIsolated().scheduleTask(in: .seconds(5)) {
+                let timer = mesh.eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) {
                     guard !answered else { return }
                     answered = true
                     client.close()

@@ -82,7 +82,7 @@ final class RemoteUnit {
 
     /// One attempt to create the unit on the remote node and send it the payload.
     func attemptStart(_ completion: @escaping (StartOutcome) -> Void) {
-        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
+        ControlClient.connect(mesh: manager.mesh, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
             switch result {
             case .failure(let e):
                 completion(e.isConnection ? .notReachable(e.description) : .failed(e.description))
@@ -197,7 +197,7 @@ final class RemoteUnit {
     /// Retries the start in the background until it succeeds, fails, or the unit expires.
     func startInBackground() {
         guard !stopped else { return }
-        if let expires = GoTime.parseRFC3339(extra.expiration), extra.expiration != GoTime.zeroRFC3339, Date() > expires {
+        if let expires = Self.expiry(of: extra, now: manager.now()) {
             finishLocally(state: .failed, detail: GoTime.expiredDetail(expires))
             return
         }
@@ -218,6 +218,20 @@ final class RemoteUnit {
                 }
             }
         }
+    }
+
+    /// When the unit expired, if its TTL has passed at `now` (nil: no TTL, or not expired yet).
+    static func expiry(of extra: RemoteExtra, now: Date) -> Date? {
+        guard extra.expiration != GoTime.zeroRFC3339, let expires = GoTime.parseRFC3339(extra.expiration), now > expires else {
+            return nil
+        }
+        return expires
+    }
+
+    /// The `Expiration` of a unit submitted at `now` with a `ttl` of `duration` (RFC 3339, as Go writes it).
+    static func expiration(after duration: Duration, from now: Date) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return GoTime.rfc3339(now.addingTimeInterval(seconds))
     }
 
     private func backOff() {
@@ -248,7 +262,7 @@ final class RemoteUnit {
     private func streamResults() {
         guard !stopped, resultsClient == nil else { return }
         let startPosition = localSize
-        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [weak self] result in
+        ControlClient.connect(mesh: manager.mesh, node: extra.remoteNode, tlsClient: tlsClient) { [weak self] result in
             guard let self, !self.stopped else { return }
             guard case .success(let client) = result else {
                 return self.retryResults()
@@ -340,7 +354,7 @@ final class RemoteUnit {
             ask(client)
             return
         }
-        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [weak self] result in
+        ControlClient.connect(mesh: manager.mesh, node: extra.remoteNode, tlsClient: tlsClient) { [weak self] result in
             guard let self, !self.stopped else { return }
             switch result {
             case .success(let client):
@@ -445,7 +459,7 @@ final class RemoteUnit {
     /// Sends `cancel` or `release` for the remote unit. `completion(nil)` when done remotely,
     /// `completion("pending")` when the node could not be reached, or an error text.
     func remoteCommand(_ sub: String, completion: @escaping (String?) -> Void) {
-        ControlClient.connect(daemon: manager.daemon, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
+        ControlClient.connect(mesh: manager.mesh, node: extra.remoteNode, tlsClient: tlsClient) { [self] result in
             guard case .success(let client) = result else { return completion("pending") }
             withSignature { signed in
                 guard case .success(let signature) = signed else {
