@@ -120,10 +120,13 @@ extension LinkStateRouter {
         refreshDeadline = now + configuration.effectiveRefreshInterval
 
         var actions: [RouterAction] = []
+        let changed = previous.links != ownAdvertisement.links || previous.services != ownAdvertisement.services
         if !sortedNeighbours.isEmpty {
-            actions.append(.send([ownAdvertisement], to: sortedNeighbours))
+            // A new neighbour got our full state when its link came up, so unchanged content is
+            // news to nobody.
+            actions.append(changed ? .send([ownAdvertisement], to: sortedNeighbours) : .refresh([ownAdvertisement], to: sortedNeighbours))
         }
-        if previous.links != ownAdvertisement.links || previous.services != ownAdvertisement.services {
+        if changed {
             actions.append(.routesChanged)
         }
         return actions

@@ -66,7 +66,11 @@ extension LinkStateRouter {
             targets.append(target)
         }
         if !targets.isEmpty {
-            actions.append(.send([advertisement], to: targets))
+            let unchanged = previous.map {
+                $0.advertisement.instance == advertisement.instance && $0.advertisement.links == advertisement.links
+                    && $0.advertisement.services == advertisement.services
+            }
+            actions.append(unchanged == true ? .refresh([advertisement], to: targets) : .send([advertisement], to: targets))
         }
         if previous?.advertisement.links != advertisement.links {
             invalidatePaths()

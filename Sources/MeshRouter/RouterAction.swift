@@ -4,6 +4,12 @@ public import MeshProtocol
 public enum RouterAction: Sendable, Equatable {
     /// Send these advertisements, in order, to each of these neighbours (node IDs of up links).
     case send([RoutingAdvertisement], to: [String])
+    /// As ``send(_:to:)``, for advertisements that change nothing a receiver acts on (the same
+    /// instance, links and services as the record they replace: a refresh, ours or one flooded
+    /// on). The runtime may hold them until it next writes to that neighbour anyway (at most a
+    /// heartbeat interval on a quiet link), so refresh floods ride along with heartbeats instead
+    /// of waking every node of the mesh on their own. Lifetimes are minutes; the wait is not.
+    case refresh([RoutingAdvertisement], to: [String])
     /// The routing table, the known connection costs, or some stored advertisement's links or
     /// services may have changed: re-read what you cache. Never missed, occasionally spurious.
     case routesChanged

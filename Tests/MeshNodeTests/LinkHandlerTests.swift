@@ -315,6 +315,42 @@ struct LinkHandlerTests {
         #expect(pair.a.isEstablished && wireCA.listener.isEstablished)
     }
 
+    @Test("a routing refresh waits for the link's next heartbeat and goes out in the same flush, first")
+    func refreshRidesOnHeartbeat() throws {
+        let pair = try LinkPair()
+        defer { pair.close() }
+        try pair.connect()
+        try pair.advance(by: .milliseconds(300))
+        pair.sentByA.removeAll()
+        let ad = RoutingAdvertisement(
+            origin: "X", sequence: 3, instance: 9, lifetimeMillis: 60_000,
+            originTimeMillis: 1_700_000_000_000, links: ["A": 1]
+        )
+        pair.a.handler.queueRefresh([ad])
+        try pair.pump()
+        #expect(pair.sentByA.isEmpty, "held: \(pair.sentByA)")
+        try pair.advance(by: .milliseconds(300), step: .milliseconds(5), until: { !pair.sentByA.isEmpty })
+        // The refresh, then A's heartbeat (and maybe its echo of B's probe), in one step.
+        #expect(pair.sentByA.first == .routing([ad]), "\(pair.sentByA)")
+        #expect(pair.sentByA.dropFirst().allSatisfy { if case .heartbeat = $0 { true } else { false } })
+        #expect(pair.sentByA.dropFirst().first.map(isOwnHeartbeat) == true)
+        #expect(pair.b.core.advertisements.contains { $0.origin == "X" && $0.sequence == 3 })
+
+        // A data frame written first carries a held refresh just the same, ahead of it.
+        var newer = ad
+        newer.sequence = 4
+        pair.a.handler.queueRefresh([newer])
+        pair.sentByA.removeAll()
+        let message = MeshMessage(
+            hopsToLive: 30, kind: .datagram, sourceNode: "A", destinationNode: "B",
+            sourceService: "s", destinationService: "echo-none", payload: ByteBuffer(bytes: [1, 2, 3])
+        )
+        #expect(pair.a.handler.sendMessage(message))
+        try pair.pump()
+        #expect(pair.sentByA.first == .routing([newer]), "\(pair.sentByA)")
+        #expect(pair.sentByA.count == 2, "\(pair.sentByA)")
+    }
+
     @Test("with the dialer's heartbeats lost, the listener keeps the link alive on its own timer")
     func listenerSendsOnItsOwn() throws {
         let pair = try LinkPair()

@@ -91,6 +91,7 @@ struct LocalEventTests {
         // Our own advertisement, now listing D, follows after the flood delay, to everyone.
         let flush = router.tick(now: .seconds(11) + ms(20), wallClockMillis: testStartMillis)
         #expect(flush.sends.map(\.to) == [["B", "D"]])
+        #expect(flush.refreshes.isEmpty)
         #expect(flush.sends.first?.ads.first?.links == ["B": 1, "D": 1])
     }
 
@@ -126,7 +127,8 @@ struct LocalEventTests {
         #expect(router.nextTimerDeadline() == ms(20) + .seconds(30))
         let actions = router.tick(now: ms(20) + .seconds(30), wallClockMillis: testStartMillis + 30_020)
         #expect(actions.count == 1)
-        #expect(actions.sends.first?.to == ["B", "C"])
+        // Nothing changed: a refresh, which may ride along with the next heartbeat.
+        #expect(actions.refreshes.first?.to == ["B", "C"])
         #expect(actions.sends.first?.ads.first?.sequence == sequence + 1)
         #expect(actions.sends.first?.ads.first?.originTimeMillis == testStartMillis + 30_020)
         #expect(router.nextTimerDeadline() == ms(20) + .seconds(60))

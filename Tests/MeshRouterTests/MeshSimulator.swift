@@ -192,7 +192,7 @@ struct MeshSimulator {
     private mutating func carryOut(_ actions: [RouterAction], of host: Int) {
         for action in actions {
             switch action {
-            case .send(let ads, let targets):
+            case .send(let ads, let targets), .refresh(let ads, let targets):
                 for target in targets {
                     guard let link = links[host][target] else {
                         sendsToNonNeighbours += 1

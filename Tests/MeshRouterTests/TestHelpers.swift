@@ -50,9 +50,20 @@ func quietRouter(
 
 extension [RouterAction] {
     /// The advertisements and targets of every `send` action, in order.
+    /// Every advertisement to send, news (`.send`) and refreshes (`.refresh`) alike.
     var sends: [(ads: [RoutingAdvertisement], to: [String])] {
         compactMap {
-            if case .send(let ads, let targets) = $0 { return (ads, targets) }
+            switch $0 {
+            case .send(let ads, let targets), .refresh(let ads, let targets): return (ads, targets)
+            default: return nil
+            }
+        }
+    }
+
+    /// Only the refreshes: advertisements that change nothing, which may wait for a heartbeat.
+    var refreshes: [(ads: [RoutingAdvertisement], to: [String])] {
+        compactMap {
+            if case .refresh(let ads, let targets) = $0 { return (ads, targets) }
             return nil
         }
     }

@@ -185,7 +185,12 @@ struct RouterRun {
     func check(_ actions: [RouterAction]) {
         let neighbours = router.neighbours
         for action in actions {
-            guard case .send(let ads, let targets) = action else { continue }
+            let ads: [RoutingAdvertisement]
+            let targets: [String]
+            switch action {
+            case .send(let a, let t), .refresh(let a, let t): (ads, targets) = (a, t)
+            default: continue
+            }
             for target in targets where neighbours[target] == nil {
                 invariantFailure(name, "sends to \(target), which is not an up neighbour (\(neighbours))")
             }

@@ -110,6 +110,8 @@ public final class MeshCore: StreamTransport {
                         start = end
                     }
                 }
+            case .refresh(let ads, let neighbours):
+                for n in neighbours { links[n]?.queueRefresh(ads) }
             case .routesChanged:
                 logger.debug("routing table changed", metadata: ["routes": "\(router.routingTable)"])
                 streams.routesChanged()

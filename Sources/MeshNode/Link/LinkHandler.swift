@@ -277,9 +277,39 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: outbound
 
+    // MARK: refreshes
+
+    /// Routing refreshes (nothing in them changed) waiting for our next write to the peer, the
+    /// newest per origin: at most one per known origin, which the router caps.
+    private var pendingRefreshes: [String: RoutingAdvertisement] = [:]
+
+    /// Holds refreshes until the link writes anyway: the next heartbeat (at most an interval away
+    /// on a quiet link), control frame or data frame carries them in the same flush.
+    func queueRefresh(_ ads: [RoutingAdvertisement]) {
+        guard case .established = state else { return }
+        for ad in ads { pendingRefreshes[ad.origin] = ad }
+    }
+
+    /// Writes the held refreshes ahead of whatever is written next (oldest news first, so a
+    /// changed advertisement right behind them still wins by its sequence).
+    private func writePendingRefreshes(context: ChannelHandlerContext) {
+        guard !pendingRefreshes.isEmpty else { return }
+        let ads = pendingRefreshes.values.sorted { $0.origin < $1.origin }
+        pendingRefreshes.removeAll(keepingCapacity: true)
+        var start = 0
+        while start < ads.count {
+            let end = min(ads.count, start + 256)
+            var buffer = context.channel.allocator.buffer(capacity: 256)
+            LinkFrame.routing(Array(ads[start..<end])).encode(into: &buffer)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            start = end
+        }
+    }
+
     /// Sends a control frame (hello, heartbeat, routing, reject) ahead of queued data.
     func sendControl(_ frame: LinkFrame) {
         guard let context, context.channel.isActive else { return }
+        if case .established = state { writePendingRefreshes(context: context) }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         frame.encode(into: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
@@ -315,6 +345,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func writeFrame(_ header: ByteBuffer, _ payload: ByteBuffer, context: ChannelHandlerContext) {
+        writePendingRefreshes(context: context)
         // Written, not merely queued: data stuck behind a full socket tells the peer nothing.
         detector?.sent(now: context.eventLoop.monotonicNow)
         context.write(wrapOutboundOut(header), promise: nil)
