@@ -123,13 +123,13 @@ struct NodeService: Service {
     func run() async throws {
         // It throws only when the task is cancelled, which means stopping just the same.
         try? await gracefulShutdown()
+        // Completes when every link has written its close frames and closed (or a deadline
+        // passed for a peer that does not answer): no sleep guessing how long that takes.
         do {
-            try await loop.submit { daemon.value.stop() }.get()
+            try await loop.flatSubmit { daemon.value.stop() }.get()
         } catch {
             logger.error("could not stop the node cleanly: \(error)")
         }
-        // A short grace for the links' close frames; cancellation only cuts it short.
-        try? await Task.sleep(for: .milliseconds(100))
     }
 }
 

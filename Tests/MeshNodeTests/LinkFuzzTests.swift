@@ -119,7 +119,7 @@ struct LinkFuzzTests {
         #expect(end.isEstablished)
         var rng = SplitMix64(seed: UInt64(seed) &* 31 &+ 7)
         for _ in 0..<Int(rng.next() % 200 + 1) where end.channel.isActive {
-            try? end.channel.writeInbound(Self.randomFrameBytes(&rng))  // a closed channel refuses more: fine
+            _ = try? end.channel.writeInbound(Self.randomFrameBytes(&rng))  // a closed channel refuses more: fine
             loop.advanceTime(by: .milliseconds(Int64(rng.next() % 50)))
             _ = try end.takeOutbound()
         }

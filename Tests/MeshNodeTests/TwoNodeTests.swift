@@ -257,14 +257,16 @@ struct TwoNodeTests {
 
             // B goes away: A loses the link and the route at once (the TCP connection closes).
             running.removeLast()
-            try await loop.submit { b.value.stop() }.get()
+            // stop() completes once B's links have closed, not after a guessed sleep.
+            try await loop.flatSubmit { b.value.stop() }.get()
+            #expect(try await loop.submit { b.value.core.connections.isEmpty }.get())
             try await eventually("A to drop the route to B", within: .seconds(2), on: loop) {
                 a.value.core.routingTable["B"] == nil && a.value.core.connections.isEmpty
             }
         } catch {
-            for d in running { try? await loop.submit { d.value.stop() }.get() }
+            for d in running { try? await loop.flatSubmit { d.value.stop() }.get() }
             throw error
         }
-        try await loop.submit { a.value.stop() }.get()
+        try await loop.flatSubmit { a.value.stop() }.get()
     }
 }

@@ -31,7 +31,7 @@ enum StatusReport {
 
     private static func advertisements(_ core: MeshCore) -> [JSONValue] {
         var list: [JSONValue] = []
-        let nowText = RFC3339Time.format(core.loop.wallClockNow)
+        let nowText = RFC3339Time.format(core.wallClock.now())
         for ad in core.advertisements.sorted(by: { $0.origin < $1.origin }) {
             let isLocal = ad.origin == core.localNode
             let time = isLocal ? nowText : RFC3339Time.format(millisecondsSince1970: ad.originTimeMillis)

@@ -20,7 +20,8 @@ public final class MeshCore: StreamTransport {
     var heartbeatInterval: Duration { settings.heartbeatInterval }
     var deadTimeout: Duration { settings.deadTimeout }
     let logger: Logger
-    let startTime = Date()
+    /// The wall clock for advertisement times and status (timers use the loop's clock).
+    public let wallClock: WallClock
 
     private var router: LinkStateRouter
     private var sequenceStore: SequenceStore
@@ -45,10 +46,11 @@ public final class MeshCore: StreamTransport {
     /// `node.firewallrules`, applied to every message this node originates, forwards or delivers.
     public var firewall = Firewall()
 
-    public init(settings: MeshSettings, loop: any EventLoop, logger: Logger) {
+    public init(settings: MeshSettings, loop: any EventLoop, logger: Logger, wallClock: WallClock = .system) {
         self.settings = settings
         self.loop = loop
         self.logger = logger
+        self.wallClock = wallClock
         self.instance = UInt64.random(in: 1...UInt64.max)
         let nodeDirectory = settings.dataDirectory + "/" + settings.nodeID
         do {
@@ -56,12 +58,12 @@ public final class MeshCore: StreamTransport {
         } catch {
             logger.warning("cannot create the node's data directory", metadata: ["path": "\(nodeDirectory)", "error": "\(error)"])
         }
-        self.sequenceStore = SequenceStore(directory: nodeDirectory)
+        self.sequenceStore = SequenceStore(directory: nodeDirectory, now: wallClock.now())
         self.router = LinkStateRouter(
             localNode: settings.nodeID,
             instance: instance,
             initialSequence: sequenceStore.first,
-            startTimeMillis: Int64(Date().timeIntervalSince1970 * 1000),
+            startTimeMillis: wallClock.millisecondsSince1970,
             configuration: RouterConfiguration(
                 refreshInterval: settings.routeRefresh,
                 lifetime: settings.routeLifetime
@@ -93,7 +95,7 @@ public final class MeshCore: StreamTransport {
     // MARK: clock
 
     private var now: Duration { loop.monotonicNow }
-    private var wallClockMillis: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    private var wallClockMillis: Int64 { wallClock.millisecondsSince1970 }
 
     // MARK: router
 
@@ -322,8 +324,10 @@ public final class MeshCore: StreamTransport {
     }
 
     /// Closes every link (shutdown or reload).
-    public func closeAllLinks(reason: String) {
-        for link in Array(links.values) { link.shutdown(reason: reason) }
+    /// - Returns: one future per link, completed when its channel has closed.
+    @discardableResult
+    public func closeAllLinks(reason: String) -> [EventLoopFuture<Void>] {
+        Array(links.values).compactMap { $0.shutdown(reason: reason) }
     }
 
     // MARK: services

@@ -14,9 +14,14 @@ struct SequenceStore {
     static let block: UInt64 = 1 << 20
 
     /// Reads the last reservation and makes a new one. Returns the first sequence to use.
-    init(directory: String?) {
-        let micros = Date().timeIntervalSince1970 * 1_000_000
-        var start = UInt64(min(max(0, micros), Double(RoutingAdvertisement.maximumAdoptedSequence)))
+    /// - Parameters:
+    ///   - directory: where the reservation file lives; nil keeps nothing on disk.
+    ///   - now: the wall clock's date (the start is at least its microseconds).
+    init(directory: String?, now: Date) {
+        let micros = now.timeIntervalSince1970 * 1_000_000
+        // NaN fails both comparisons; max(0, NaN) is 0 in Swift, but say it outright.
+        let bounded = micros.isNaN ? 0 : min(max(0, micros), Double(RoutingAdvertisement.maximumAdoptedSequence))
+        var start = UInt64(bounded)
         if let directory {
             let file = directory + "/routing-sequence"
             self.path = file

@@ -229,7 +229,7 @@ public final class MeshDaemon {
     private var certificateStamps: [String: String] = [:]
     private var certificateTimer: Scheduled<Void>?
     /// How often certificate, key and CA files are checked for changes.
-    public var certificateCheckInterval: TimeAmount = .seconds(2)
+    public var certificateCheckInterval: TimeAmount = .seconds(5)
 
     private static func stamp(_ path: String) -> String {
         var st = stat()
@@ -312,8 +312,14 @@ public final class MeshDaemon {
     /// The TCP port of the first listener (for tests that bind port 0).
     public var listenerPorts: [Int] { backends.compactMap(\.boundPort) }
 
-    /// Stops everything: links closed cleanly, listeners closed.
-    public func stop() {
+    /// How long ``stop()`` waits for links to finish closing (a frozen peer never answers TLS's close).
+    public var linkCloseDeadline: TimeAmount = .seconds(2)
+
+    /// Stops everything: links closed cleanly, listeners closed. The future completes once every
+    /// link's channel has closed (its reject frame and TLS close written), or after
+    /// ``linkCloseDeadline``, whichever is first; it never fails.
+    @discardableResult
+    public func stop() -> EventLoopFuture<Void> {
         certificateTimer?.cancel()
         stopBackends()
         for c in controlListeners { c.stop() }
@@ -326,6 +332,14 @@ public final class MeshDaemon {
         for p in udpServers { p.stop() }
         for p in udpClients { p.stop() }
         core.streams.resetAll(reason: "node shutting down")
-        core.closeAllLinks(reason: "node shutting down")
+        let closing = core.closeAllLinks(reason: "node shutting down")
+        let loop = core.loop
+        let done = loop.makePromise(of: Void.self)
+        let deadline = loop.scheduleTask(in: linkCloseDeadline) { done.succeed() }
+        EventLoopFuture.andAllComplete(closing, on: loop).whenComplete { _ in
+            deadline.cancel()
+            done.succeed()
+        }
+        return done.futureResult
     }
 }

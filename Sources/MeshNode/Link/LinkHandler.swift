@@ -393,16 +393,20 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
-    /// Closes without logging a failure (shutdown, reload).
-    func shutdown(reason: String) {
-        guard let context else { return }
-        if case .closed = state { return }
+    /// Closes without logging a failure (shutdown, reload). The future completes when the
+    /// channel has closed: the reject frame and the TLS close are written by then.
+    @discardableResult
+    func shutdown(reason: String) -> EventLoopFuture<Void>? {
+        guard let context else { return nil }
+        let closed = context.channel.closeFuture
+        if case .closed = state { return closed }
         if context.channel.isActive {
             sendControl(.reject(reason: reason))
             context.flush()
         }
         closedDown(reason: reason)
         context.close(promise: nil)
+        return closed
     }
 
     private func closedDown(reason: String) {

@@ -82,10 +82,3 @@ extension Duration {
         return s * 1_000_000_000 + attos / 1_000_000_000
     }
 }
-
-import Foundation
-
-extension EventLoop {
-    /// Wall-clock time (for display only; never for timers).
-    var wallClockNow: Date { Date() }
-}
