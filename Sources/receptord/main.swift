@@ -123,10 +123,11 @@ struct NodeService: Service {
     func run() async throws {
         // It throws only when the task is cancelled, which means stopping just the same.
         try? await gracefulShutdown()
-        // Completes when every link has written its close frames and closed (or a deadline
-        // passed for a peer that does not answer): no sleep guessing how long that takes.
+        // Open streams finish first (up to the drain deadline), then every link writes its close
+        // frames and closes (or a deadline passes for a peer that does not answer): no sleep
+        // guessing how long that takes.
         do {
-            try await loop.flatSubmit { daemon.value.stop() }.get()
+            try await loop.flatSubmit { daemon.value.drainAndStop() }.get()
         } catch {
             logger.error("could not stop the node cleanly: \(error)")
         }

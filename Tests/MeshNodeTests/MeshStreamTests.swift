@@ -172,6 +172,49 @@ struct MeshStreamTests {
         #expect(net["A"].count == 0)
     }
 
+    @Test("a draining node refuses new streams both ways, lets the open one finish, then reports drained")
+    func drain() throws {
+        let net = StreamTestNetwork(nodes: ["A", "B"])
+        let (client, cc, server, sc) = try Self.openPair(net)
+        var drained = false
+        net["B"].drain { drained = true }
+        #expect(!drained)
+
+        let refused = net["A"].open(node: "B", service: "svc")
+        net.pump()
+        guard case .failure(let inbound) = refused.peek() else {
+            Issue.record("B accepted a stream while draining")
+            return
+        }
+        #expect("\(inbound)" == "node shutting down")
+        guard case .failure(let outbound) = net["B"].open(node: "A", service: "svc").peek() else {
+            Issue.record("B opened a stream while draining")
+            return
+        }
+        #expect("\(outbound)" == "node shutting down")
+
+        // The stream that was open still carries everything, then both ends close it.
+        let data = Self.pattern(300_000)
+        Self.send(data, on: client, collector: cc, net: net)
+        net.pump()
+        #expect(sc.bytes == data)
+        #expect(sc.inputClosed)
+        #expect(!drained)
+        server.closeWrite()
+        for _ in 0..<300 where !drained {
+            net.advance(by: .milliseconds(100))
+        }
+        #expect(drained)
+        #expect(net["B"].count == 0)
+        // Nothing open: a drain is over at once.
+        var drainedA = false
+        for _ in 0..<300 where net["A"].count > 0 {
+            net.advance(by: .milliseconds(100))
+        }
+        net["A"].drain { drainedA = true }
+        #expect(drainedA)
+    }
+
     @Test("opening a stream to an unknown service fails with 'service unknown'")
     func unknownService() throws {
         let net = StreamTestNetwork(nodes: ["A", "B"])

@@ -312,6 +312,36 @@ public final class MeshDaemon {
     /// The TCP port of the first listener (for tests that bind port 0).
     public var listenerPorts: [Int] { backends.compactMap(\.boundPort) }
 
+    /// How long ``drainAndStop()`` lets open streams run on before it resets them.
+    public var drainDeadline: TimeAmount = .seconds(3)
+
+    /// The graceful stop (SIGTERM): stops accepting (control services, inbound proxies, new
+    /// streams from peers, which are reset with `node shutting down`), lets the streams already
+    /// open finish for up to ``drainDeadline`` while the links stay up to carry them, then
+    /// ``stop()``s. Work-unit state is on disk at every change, so nothing else needs saving.
+    public func drainAndStop() -> EventLoopFuture<Void> {
+        certificateTimer?.cancel()
+        for c in controlListeners { c.stop() }
+        for p in tcpServers { p.stop() }
+        for p in unixServers { p.stop() }
+        for p in udpServers { p.stop() }
+        let loop = core.loop
+        let open = core.streams.count
+        if open > 0 {
+            logger.info("draining open streams before stopping", metadata: ["streams": "\(open)", "deadline": "\(drainDeadline)"])
+        }
+        let drained = loop.makePromise(of: Void.self)
+        let deadline = loop.assumeIsolated().scheduleTask(in: drainDeadline) { [core, logger] in
+            logger.warning("streams still open at the drain deadline; resetting them", metadata: ["streams": "\(core.streams.count)"])
+            drained.succeed()
+        }
+        core.streams.drain {
+            deadline.cancel()
+            drained.succeed()
+        }
+        return drained.futureResult.flatMap { [self] in self.stop() }
+    }
+
     /// How long ``stop()`` waits for links to finish closing (a frozen peer never answers TLS's close).
     public var linkCloseDeadline: TimeAmount = .seconds(2)
 

@@ -74,6 +74,10 @@ final class StreamManager {
             promise.fail(MeshStreamError(message: problem))
             return promise.futureResult
         }
+        if draining {
+            promise.fail(MeshStreamError(message: "node shutting down"))
+            return promise.futureResult
+        }
         if streams.count >= configuration.maximumStreams {
             promise.fail(MeshStreamError(message: "too many streams"))
             return promise.futureResult
@@ -133,6 +137,10 @@ final class StreamManager {
         }
         switch frame.body {
         case .open(let window) where frame.fromOpener:
+            guard !draining else {
+                reply(to: message, frame: frame, .reset(reason: "node shutting down"))
+                return
+            }
             guard let accept = listeners[message.destinationService] else {
                 reply(to: message, frame: frame, .reset(reason: "service unknown"))
                 return
@@ -211,6 +219,11 @@ final class StreamManager {
         if !stream.key.weAreOpener, let accepted = acceptedPerNode[stream.key.remoteNode] {
             acceptedPerNode[stream.key.remoteNode] = accepted > 1 ? accepted - 1 : nil
         }
+        if streams.isEmpty, !drained.isEmpty {
+            let waiting = drained
+            drained.removeAll()
+            for done in waiting { done() }
+        }
     }
 
     /// Counts and logs a stream-protocol violation by `peer`.
@@ -228,6 +241,21 @@ final class StreamManager {
 
     func routesChanged() {
         for stream in Array(streams.values) { stream.routesChanged() }
+    }
+
+    /// Set by ``drain(_:)``: no stream is opened or accepted any more.
+    private(set) var draining = false
+    private var drained: [() -> Void] = []
+
+    /// Stops opening and accepting streams (a peer's open is reset with `node shutting down`)
+    /// and calls `done` once the open ones have all ended (at once if there are none).
+    func drain(_ done: @escaping () -> Void) {
+        draining = true
+        if streams.isEmpty {
+            done()
+        } else {
+            drained.append(done)
+        }
     }
 
     /// Resets every stream (shutdown).
