@@ -49,3 +49,30 @@ def test_metrics_move_with_traffic(mesh):
     assert value(third, "receptord_link_up", peer="B") == 0
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
         assert r.headers["Content-Type"].startswith("text/plain")
+
+
+def test_pipelined_requests_are_answered_in_order(mesh):
+    """The text is rendered off the event loop; responses on one keep-alive connection still
+    come back in request order, each complete."""
+    import socket
+
+    port = free_port()
+    a = mesh.node("A")
+    a.add({"metrics": {"port": port}})
+    a.add("local-only")
+    mesh.start()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        request = "GET {} HTTP/1.1\r\nHost: x\r\n\r\n"
+        s.sendall((request.format("/metrics") + request.format("/nope") + request.format("/metrics")).encode())
+        f = s.makefile("rb")
+        statuses, bodies = [], []
+        for _ in range(3):
+            statuses.append(f.readline().decode().split()[1])
+            length = 0
+            while (line := f.readline().decode().strip()) != "":
+                if line.lower().startswith("content-length:"):
+                    length = int(line.split(":", 1)[1])
+            bodies.append(f.read(length).decode())
+    assert statuses == ["200", "404", "200"]
+    assert "receptord_routes" in bodies[0] and "receptord_routes" in bodies[2]
+    assert bodies[1].startswith("not found")

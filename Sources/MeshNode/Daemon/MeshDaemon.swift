@@ -339,7 +339,7 @@ public final class MeshDaemon {
             deadline.cancel()
             drained.succeed()
         }
-        return drained.futureResult.flatMap { [self] in self.stop() }
+        return drained.futureResult.assumeIsolated().flatMap { [self] in self.stop() }.nonisolated()
     }
 
     /// How long ``stop()`` waits for links to finish closing (a frozen peer never answers TLS's close).

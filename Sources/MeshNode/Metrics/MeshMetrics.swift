@@ -39,8 +39,14 @@ final class MeshMetrics {
         )
     }
 
-    /// The exposition text.
+    /// The exposition text (``update()`` and the rendering, here and now).
     func scrape() -> [UInt8] {
+        update().emitToBuffer()
+    }
+
+    /// Brings every value up to date from the live state (on the loop: it reads the node), and
+    /// returns the registry, whose rendering is thread-safe and can run anywhere.
+    func update() -> PrometheusCollectorRegistry {
         let links = core.linkCounters
         let up = Set(links.map(\.peer))
         for peer in knownPeers.union(up) {
@@ -97,6 +103,6 @@ final class MeshMetrics {
                 .increment(by: Int64(clamping: failures &- lastStatusWriteFailures))
             lastStatusWriteFailures = failures
         }
-        return registry.emitToBuffer()
+        return registry
     }
 }

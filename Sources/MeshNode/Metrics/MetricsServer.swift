@@ -45,6 +45,9 @@ private final class MetricsHTTPHandler: ChannelInboundHandler {
     private let metrics: MeshMetrics
     private var path = ""
     private var keepAlive = false
+    /// The previous response on this connection: responses go out in request order even though
+    /// their rendering runs off the loop.
+    private var previous: EventLoopFuture<Void>?
 
     init(metrics: MeshMetrics) {
         self.metrics = metrics
@@ -58,18 +61,35 @@ private final class MetricsHTTPHandler: ChannelInboundHandler {
         case .body:
             break
         case .end:
-            let found = path == "/metrics"
-            let body = found ? metrics.scrape() : Array("not found; try /metrics\n".utf8)
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
-            headers.add(name: "Content-Length", value: String(body.count))
-            let head = HTTPResponseHead(version: .http1_1, status: found ? .ok : .notFound, headers: headers)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-            let keep = keepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                if !keep { context.close(promise: nil) }
+            let loop = context.eventLoop
+            let rendered: EventLoopFuture<(HTTPResponseStatus, [UInt8])>
+            if path == "/metrics" {
+                // Values are read here, on the loop; the text is rendered on NIO's shared thread
+                // pool, so a large exposition never holds up the links' heartbeats.
+                let registry = metrics.update()
+                rendered = NIOThreadPool.singleton.runIfActive(eventLoop: loop) { (.ok, registry.emitToBuffer()) }
+                    .recover { _ in (.serviceUnavailable, Array("metrics unavailable: the daemon is stopping\n".utf8)) }
+            } else {
+                rendered = loop.makeSucceededFuture((.notFound, Array("not found; try /metrics\n".utf8)))
             }
+            let keep = keepAlive
+            let after = previous ?? loop.makeSucceededVoidFuture()
+            previous = after.flatMap { rendered }.assumeIsolated().map { status, body in
+                Self.respond(context: context, status: status, body: body, keepAlive: keep)
+            }.nonisolated()
+        }
+    }
+
+    private static func respond(context: ChannelHandlerContext, status: HTTPResponseStatus, body: [UInt8], keepAlive keep: Bool) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: status == .ok ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+        headers.add(name: "Content-Length", value: String(body.count))
+        let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).assumeIsolated().whenComplete { _ in
+            if !keep { context.close(promise: nil) }
         }
     }
 }
