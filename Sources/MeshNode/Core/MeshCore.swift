@@ -103,15 +103,7 @@ public final class MeshCore: StreamTransport {
         for action in actions {
             switch action {
             case .send(let ads, let neighbours):
-                for n in neighbours {
-                    guard let link = links[n] else { continue }
-                    var start = 0
-                    while start < ads.count {
-                        let end = min(ads.count, start + 256)
-                        link.sendControl(.routing(Array(ads[start..<end])))
-                        start = end
-                    }
-                }
+                for n in neighbours { links[n]?.sendRouting(ads) }
             case .refresh(let ads, let neighbours):
                 for n in neighbours { links[n]?.queueRefresh(ads) }
             case .routesChanged:

@@ -104,17 +104,19 @@ public struct FailureDetector: Sendable {
     public mutating func tick(now: Duration) -> Action {
         let silent = now - lastReceived
         if silent >= deadTimeout { return .declareDead(silentFor: silent) }
-        if now - lastSent >= ownSendDelay {
-            return .sendHeartbeat(nextKind(now: now))
-        }
-        return .none
+        return heartbeatIfDue(now: now, within: .zero)
+    }
+
+    /// Our heartbeat, if our own timer is due within `early` of `now`.
+    private mutating func heartbeatIfDue(now: Duration, within early: Duration) -> Action {
+        now - lastSent >= ownSendDelay - early ? .sendHeartbeat(nextKind(now: now)) : .none
     }
 
     /// The node is awake for something else: send our heartbeat now if it is due within ``slack``
     /// (never a death: that waits for the deadline itself).
     public mutating func tickEarly(now: Duration) -> Action {
-        guard now - lastReceived < deadTimeout, now - lastSent >= ownSendDelay - slack else { return .none }
-        return .sendHeartbeat(nextKind(now: now))
+        guard now - lastReceived < deadTimeout else { return .none }
+        return heartbeatIfDue(now: now, within: slack)
     }
 
     /// The peer's heartbeat arrived (after ``received(now:)``): a request is always echoed; a

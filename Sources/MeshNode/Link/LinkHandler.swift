@@ -292,16 +292,19 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Writes the held refreshes ahead of whatever is written next (oldest news first, so a
     /// changed advertisement right behind them still wins by its sequence).
-    private func writePendingRefreshes(context: ChannelHandlerContext) {
+    private func writePendingRefreshes() {
         guard !pendingRefreshes.isEmpty else { return }
         let ads = pendingRefreshes.values.sorted { $0.origin < $1.origin }
         pendingRefreshes.removeAll(keepingCapacity: true)
+        sendRouting(ads)
+    }
+
+    /// Sends advertisements at once, ahead of queued data, in routing frames of at most 256.
+    func sendRouting(_ ads: [RoutingAdvertisement]) {
         var start = 0
         while start < ads.count {
             let end = min(ads.count, start + 256)
-            var buffer = context.channel.allocator.buffer(capacity: 256)
-            LinkFrame.routing(Array(ads[start..<end])).encode(into: &buffer)
-            context.write(wrapOutboundOut(buffer), promise: nil)
+            sendControl(.routing(Array(ads[start..<end])))
             start = end
         }
     }
@@ -309,7 +312,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Sends a control frame (hello, heartbeat, routing, reject) ahead of queued data.
     func sendControl(_ frame: LinkFrame) {
         guard let context, context.channel.isActive else { return }
-        if case .established = state { writePendingRefreshes(context: context) }
+        if case .established = state { writePendingRefreshes() }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         frame.encode(into: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
@@ -345,7 +348,7 @@ final class LinkHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func writeFrame(_ header: ByteBuffer, _ payload: ByteBuffer, context: ChannelHandlerContext) {
-        writePendingRefreshes(context: context)
+        writePendingRefreshes()
         // Written, not merely queued: data stuck behind a full socket tells the peer nothing.
         detector?.sent(now: context.eventLoop.monotonicNow)
         context.write(wrapOutboundOut(header), promise: nil)
