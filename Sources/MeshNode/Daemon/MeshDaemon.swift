@@ -330,16 +330,10 @@ public final class MeshDaemon {
         if open > 0 {
             logger.info("draining open streams before stopping", metadata: ["streams": "\(open)", "deadline": "\(drainDeadline)"])
         }
-        let drained = loop.makePromise(of: Void.self)
-        let deadline = loop.assumeIsolated().scheduleTask(in: drainDeadline) { [core, logger] in
+        let drained = Self.within(drainDeadline, core.streams.drain(), on: loop) { [core, logger] in
             logger.warning("streams still open at the drain deadline; resetting them", metadata: ["streams": "\(core.streams.count)"])
-            drained.succeed()
         }
-        core.streams.drain {
-            deadline.cancel()
-            drained.succeed()
-        }
-        return drained.futureResult.assumeIsolated().flatMap { [self] in self.stop() }.nonisolated()
+        return drained.assumeIsolated().flatMap { [self] in self.stop() }.nonisolated()
     }
 
     /// How long ``stop()`` waits for links to finish closing (a frozen peer never answers TLS's close).
@@ -362,12 +356,25 @@ public final class MeshDaemon {
         for p in udpServers { p.stop() }
         for p in udpClients { p.stop() }
         core.streams.resetAll(reason: "node shutting down")
-        let closing = core.closeAllLinks(reason: "node shutting down")
-        let loop = core.loop
+        let closing = EventLoopFuture.andAllComplete(core.closeAllLinks(reason: "node shutting down"), on: core.loop)
+        return Self.within(linkCloseDeadline, closing, on: core.loop) {}
+    }
+
+    /// Completes when `future` does or after `limit`, whichever is first (running `onTimeout`
+    /// then); never fails.
+    private static func within(
+        _ limit: TimeAmount,
+        _ future: EventLoopFuture<Void>,
+        on loop: any EventLoop,
+        onTimeout: @escaping () -> Void
+    ) -> EventLoopFuture<Void> {
         let done = loop.makePromise(of: Void.self)
-        let deadline = loop.scheduleTask(in: linkCloseDeadline) { done.succeed() }
-        EventLoopFuture.andAllComplete(closing, on: loop).whenComplete { _ in
-            deadline.cancel()
+        let timer = loop.assumeIsolated().scheduleTask(in: limit) {
+            onTimeout()
+            done.succeed()
+        }
+        future.assumeIsolated().whenComplete { _ in
+            timer.cancel()
             done.succeed()
         }
         return done.futureResult

@@ -45,9 +45,6 @@ private final class MetricsHTTPHandler: ChannelInboundHandler {
     private let metrics: MeshMetrics
     private var path = ""
     private var keepAlive = false
-    /// The previous response on this connection: responses go out in request order even though
-    /// their rendering runs off the loop.
-    private var previous: EventLoopFuture<Void>?
 
     init(metrics: MeshMetrics) {
         self.metrics = metrics
@@ -73,10 +70,11 @@ private final class MetricsHTTPHandler: ChannelInboundHandler {
                 rendered = loop.makeSucceededFuture((.notFound, Array("not found; try /metrics\n".utf8)))
             }
             let keep = keepAlive
-            let after = previous ?? loop.makeSucceededVoidFuture()
-            previous = after.flatMap { rendered }.assumeIsolated().map { status, body in
+            // Pipelined requests still get answers in order: the HTTP pipeline's pipelining
+            // handler holds the next request until this response's end is written.
+            rendered.assumeIsolated().whenSuccess { status, body in
                 Self.respond(context: context, status: status, body: body, keepAlive: keep)
-            }.nonisolated()
+            }
         }
     }
 

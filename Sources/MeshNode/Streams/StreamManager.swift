@@ -219,10 +219,9 @@ final class StreamManager {
         if !stream.key.weAreOpener, let accepted = acceptedPerNode[stream.key.remoteNode] {
             acceptedPerNode[stream.key.remoteNode] = accepted > 1 ? accepted - 1 : nil
         }
-        if streams.isEmpty, !drained.isEmpty {
-            let waiting = drained
-            drained.removeAll()
-            for done in waiting { done() }
+        if streams.isEmpty, let drained {
+            self.drained = nil
+            drained.succeed()
         }
     }
 
@@ -243,19 +242,18 @@ final class StreamManager {
         for stream in Array(streams.values) { stream.routesChanged() }
     }
 
-    /// Set by ``drain(_:)``: no stream is opened or accepted any more.
+    /// Set by ``drain()``: no stream is opened or accepted any more.
     private(set) var draining = false
-    private var drained: [() -> Void] = []
+    private var drained: EventLoopPromise<Void>?
 
-    /// Stops opening and accepting streams (a peer's open is reset with `node shutting down`)
-    /// and calls `done` once the open ones have all ended (at once if there are none).
-    func drain(_ done: @escaping () -> Void) {
+    /// Stops opening and accepting streams (a peer's open is reset with `node shutting down`).
+    /// The future completes once the open ones have all ended (at once if there are none).
+    func drain() -> EventLoopFuture<Void> {
         draining = true
-        if streams.isEmpty {
-            done()
-        } else {
-            drained.append(done)
-        }
+        if streams.isEmpty { return loop.makeSucceededVoidFuture() }
+        let promise = drained ?? loop.makePromise(of: Void.self)
+        drained = promise
+        return promise.futureResult
     }
 
     /// Resets every stream (shutdown).
