@@ -257,7 +257,8 @@ struct TwoNodeTests {
 
             // B goes away: A loses the link and the route at once (the TCP connection closes).
             running.removeLast()
-            // stop() completes once B's links have closed, not after a guessed sleep.
+            // Waits for stop()'s future (it completes once B's link channels have closed); by then
+            // B has let go of every link.
             try await loop.flatSubmit { b.value.stop() }.get()
             #expect(try await loop.submit { b.value.core.connections.isEmpty }.get())
             try await eventually("A to drop the route to B", within: .seconds(2), on: loop) {

@@ -38,20 +38,27 @@ def test_sigterm_closes_links_cleanly(mesh):
     assert "node shutting down" in a.log_text()
 
 
-def test_sigterm_drains_open_streams_then_exits_0(mesh):
-    """SIGTERM stops accepting but lets an open stream finish (within the 3 s drain deadline),
-    then the node stops cleanly and exits 0, as soon as the stream is done."""
+def bridged_session(mesh):
+    """A and B linked, and a control session on A bridged to B's control service (a stream)."""
     a, b = mesh.node("A"), mesh.node("B")
     b.listen()
     a.peer(b)
     mesh.start()
     wait_for_route(a, "B", timeout=5)
+    c = a.raw()
+    assert c.greeting() == "Receptor Control, node A"
+    c.send("connect B control \n")
+    assert c.readline() == "Connecting"
+    assert c.readline() == "Receptor Control, node B"
+    return a, b, c
+
+
+def test_sigterm_drains_open_streams_then_exits_0(mesh):
+    """SIGTERM stops accepting but lets an open stream finish (within the 3 s drain deadline),
+    then the node stops cleanly and exits 0, as soon as the stream is done."""
+    a, b, c = bridged_session(mesh)
     proc = a.proc
-    with a.raw() as c:
-        assert c.greeting() == "Receptor Control, node A"
-        c.send("connect B control \n")
-        assert c.readline() == "Connecting"
-        assert c.readline() == "Receptor Control, node B"
+    with c:
         proc.send_signal(signal.SIGTERM)
         wait_until(lambda: "draining open streams" in a.log_text(), 2, desc="A to start draining")
         # The open stream, to B through A, still works while A drains...
@@ -69,17 +76,9 @@ def test_sigterm_drains_open_streams_then_exits_0(mesh):
 
 
 def test_sigterm_resets_streams_left_at_the_drain_deadline(mesh):
-    a, b = mesh.node("A"), mesh.node("B")
-    b.listen()
-    a.peer(b)
-    mesh.start()
-    wait_for_route(a, "B", timeout=5)
+    a, _, c = bridged_session(mesh)
     proc = a.proc
-    with a.raw() as c:
-        c.greeting()
-        c.send("connect B control \n")
-        assert c.readline() == "Connecting"
-        assert c.readline() == "Receptor Control, node B"
+    with c:
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         # Nobody closes the session: the deadline (3 s) resets it and A exits 0.
